@@ -1,0 +1,204 @@
+"""Data that crosses a process boundary: raw items, articles, dead letters.
+
+These models are the wire contract of the Kafka topics (see docs/ARCHITECTURE.md).
+Every value carries ``schema_version`` so a consumer can refuse or upgrade what it
+does not understand. Datetimes are always timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+RAW_SCHEMA_VERSION = 1
+ARTICLE_SCHEMA_VERSION = 1
+DEAD_LETTER_SCHEMA_VERSION = 1
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def article_id(canonical_url: str) -> str:
+    """Deterministic story id: a replay of the same story rewrites the same document."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:32]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    def to_json_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode("utf-8")
+
+    @classmethod
+    def from_json_bytes(cls, data: bytes | str) -> Any:
+        return cls.model_validate_json(data)
+
+
+class SourceRef(_Model):
+    """Where an item came from: the configured source, not the story's subject."""
+
+    id: str
+    name: str
+    connector: str
+    domain: str | None = None
+    country: str | None = Field(default=None, description="publisher's ISO 3166-1 alpha-2")
+
+
+Kind = Literal["article", "social_post"]
+
+
+class RawItem(_Model):
+    """What a connector emits to ``news.raw``: as fetched, never cleaned.
+
+    At least one of ``html``, ``content`` or ``summary`` is required: raw HTML is
+    preferred, because it makes the story replayable through a better cleaner later.
+    """
+
+    schema_version: int = RAW_SCHEMA_VERSION
+    key: str = Field(description="stable item key: normalized URL or platform id")
+    url: str
+    kind: Kind = "article"
+    source: SourceRef
+    title: str | None = None
+    html: str | None = None
+    content: str | None = None
+    summary: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published_at: UtcDatetime | None = None
+    fetched_at: UtcDatetime = Field(default_factory=utcnow)
+    lang: str | None = None
+    backfill: bool = False
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_text(self) -> RawItem:
+        if not (self.html or self.content or self.summary):
+            raise ValueError("a raw item needs at least one of html, content or summary")
+        return self
+
+
+class Embed(_Model):
+    platform: str
+    url: str | None = None
+    author: str | None = None
+    handle: str | None = None
+    text: str | None = None
+    posted_at: UtcDatetime | None = None
+
+
+class RelatedLink(_Model):
+    title: str
+    url: str | None = None
+
+
+class Place(_Model):
+    name: str
+    country: str | None = None
+    code: str | None = None
+    location: dict[str, float] | None = None  # {"lat": .., "lon": ..}: a geo_point
+    count: int = 1
+
+
+class TopicScore(_Model):
+    topic: str
+    score: float
+
+
+class Extraction(_Model):
+    method: str
+    version: str | None = None
+
+
+class DedupDecision(_Model):
+    method: str
+    matched_id: str | None = None
+    similarity: float | None = None
+
+
+class Article(_Model):
+    """A clean story: the value of ``news.articles`` and the Elasticsearch ``_source``.
+
+    Field names are a contract read by Kibana, the CLI, the REST API and outside checks.
+    """
+
+    schema_version: int = ARTICLE_SCHEMA_VERSION
+    id: str
+    url: str
+    urls: list[str] = Field(default_factory=list)
+    kind: Kind = "article"
+    source: SourceRef
+    title: str | None = None
+    body: str = ""
+    summary: str | None = None
+    lang: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    site_name: str | None = None
+    image: str | None = None
+    published_at: UtcDatetime | None = None
+    fetched_at: UtcDatetime | None = None
+    processed_at: UtcDatetime = Field(default_factory=utcnow)
+    embeds: list[Embed] = Field(default_factory=list)
+    related: list[RelatedLink] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    focus_countries: list[str] = Field(default_factory=list)
+    subdivisions: list[str] = Field(default_factory=list)
+    world_regions: list[str] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    topic_scores: list[TopicScore] = Field(default_factory=list)
+    cluster_id: str | None = None
+    duplicate_of: str | None = None
+    dedup: DedupDecision | None = None
+    extraction: Extraction | None = None
+    backfill: bool = False
+
+
+Stage = Literal["connector", "processor", "indexer"]
+
+
+class DeadLetter(_Model):
+    """An item a stage could not handle, kept with the reason so it can be replayed."""
+
+    schema_version: int = DEAD_LETTER_SCHEMA_VERSION
+    stage: Stage
+    error_class: str
+    message: str
+    time: UtcDatetime = Field(default_factory=utcnow)
+    topic: str | None = None
+    key: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    payload: str = Field(description="the original value, decoded as UTF-8 with replacement")
+
+    @classmethod
+    def for_error(
+        cls,
+        stage: Stage,
+        error: BaseException,
+        payload: bytes | str | None,
+        **where: Any,
+    ) -> DeadLetter:
+        if isinstance(payload, bytes):
+            text = payload.decode("utf-8", errors="replace")
+        else:
+            text = payload or ""
+        return cls(
+            stage=stage,
+            error_class=type(error).__name__,
+            message=str(error)[:2000] or type(error).__name__,
+            payload=text,
+            **where,
+        )

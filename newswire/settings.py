@@ -1,0 +1,70 @@
+"""Settings from ``NEWSWIRE_*`` environment variables; defaults point at the local stack."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "newswire"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", env_file=None, extra="ignore")
+
+    # Services
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    elasticsearch_url: str = "http://127.0.0.1:19200"
+    elasticsearch_api_key: str | None = Field(default=None, repr=False)
+    kibana_url: str = "http://127.0.0.1:5601"
+
+    # Topics
+    topic_raw: str = "news.raw"
+    topic_articles: str = "news.articles"
+    topic_dlq: str = "news.dlq"
+    topic_state: str = "news.connector-state"
+    topic_partitions: int = 4
+    topic_replication: int = 1
+
+    # Consumer groups
+    processor_group: str = "newswire-processor"
+    indexer_group: str = "newswire-indexer"
+
+    # Elasticsearch
+    index_prefix: str = "news"
+    index_alias: str = "news"
+
+    # Local stack (no Docker)
+    home: Path = Field(default_factory=_default_home)
+    kafka_version: str = "4.1.1"
+    elasticsearch_version: str = "9.2.4"
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    elasticsearch_port: int = 19200
+    elasticsearch_transport_port: int = 19300
+    heap_mb: int = 512
+    java_home: Path | None = None
+    es_user: str = "newswire"
+
+    # Processing
+    processor_data_dir: Path | None = None
+    extraction_timeout_s: float = 20.0
+    max_raw_bytes: int = 10 * 1024 * 1024
+
+    # Connectors
+    http_timeout_s: float = 20.0
+    http_allow_private: bool = False
+    user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
+
+    # Indexer
+    index_batch_size: int = 500
+    index_batch_seconds: float = 1.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

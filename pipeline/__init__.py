@@ -1,0 +1,1 @@
+"""Processing: pure rules (extract, clean, dedup, tag), thin faust agents, the Elasticsearch adapter."""
