@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_home() -> Path:
-    return Path.home() / ".cache" / "newswire"
+    # Elasticsearch refuses root and runs as a dedicated user, who cannot enter /root.
+    if os.geteuid() == 0:
+        return Path("/var/cache/newswire")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newswire"
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,33 @@
+"""``newswire``: the console script."""
+
+from __future__ import annotations
+
+import typer
+
+from newswire import __version__
+from newswire.cli import stack
+
+app = typer.Typer(
+    name="newswire",
+    help="News feeds and social posts in; a clean, deduplicated, tagged, searchable stream out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(stack.app, name="stack")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"newswire {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+) -> None:
+    """newswire command line. Settings come from NEWSWIRE_* environment variables."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,76 @@
+"""Kafka plumbing shared by every role: topic creation and producer/consumer settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+
+from newswire.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RAW_MAX_BYTES = 10 * 1024 * 1024 + 64 * 1024
+
+
+def topic_specs(settings: Settings) -> list[NewTopic]:
+    """The four topics of the contract; connector state is compacted (latest cursor per feed)."""
+    n, rf = settings.topic_partitions, settings.topic_replication
+    big = {"max.message.bytes": str(settings.max_raw_bytes + 1024 * 1024)}
+    return [
+        NewTopic(settings.topic_raw, n, rf, topic_configs={**big, "compression.type": "producer"}),
+        NewTopic(settings.topic_articles, n, rf, topic_configs=big),
+        NewTopic(settings.topic_dlq, n, rf, topic_configs={**big, "retention.ms": "-1"}),
+        NewTopic(
+            settings.topic_state,
+            1,
+            rf,
+            topic_configs={"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
+        ),
+    ]
+
+
+def admin_client(settings: Settings, timeout: float = 60.0) -> KafkaAdminClient:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=settings.kafka_bootstrap, client_id="newswire-admin"
+            )
+        except NoBrokersAvailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create missing topics; existing ones are left as they are. Returns those created."""
+    admin = admin_client(settings)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in topic_specs(settings) if t.name not in existing]
+        if not missing:
+            return []
+        try:
+            admin.create_topics(missing, timeout_ms=30000)
+        except TopicAlreadyExistsError:
+            pass  # another worker won the race
+        except KafkaError as exc:
+            # create_topics raises on the first failing topic; re-check what exists.
+            log.warning("topic creation reported %s", exc)
+        _wait_for_topics(admin, [t.name for t in missing])
+        return [t.name for t in missing]
+    finally:
+        admin.close()
+
+
+def _wait_for_topics(admin: KafkaAdminClient, names: list[str], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if set(names) <= set(admin.list_topics()):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"topics not visible after {timeout}s: {names}")

@@ -1,0 +1,71 @@
+"""``newswire stack up | down | status``: idempotent, waits for real readiness."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from newswire.settings import Settings
+from newswire.stack.services import ElasticsearchService, KafkaService, ServiceStatus
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class UpResult:
+    started: list[str]
+    already_running: list[str]
+    seconds: float
+    java: dict[str, str]
+
+
+class Stack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.kafka = KafkaService(settings)
+        self.elasticsearch = ElasticsearchService(settings)
+
+    @property
+    def services(self) -> list[KafkaService | ElasticsearchService]:
+        return [self.kafka, self.elasticsearch]
+
+    def up(self, report: Report = lambda _: None) -> UpResult:
+        """Fetch what is missing, start what is not running, wait until both answer.
+
+        Both services start before either is waited on, so their JVM start-ups overlap.
+        """
+        begin = time.monotonic()
+        started: list[str] = []
+        running: list[str] = []
+        java: dict[str, str] = {}
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        for service in self.services:
+            if service.process.pid() is not None and service.ready():
+                running.append(service.name)
+                continue
+            if service.process.pid() is not None:
+                # Started by an earlier `up` that did not wait for it: just wait again.
+                started.append(service.name)
+                continue
+            report(f"fetching {service.name} (cached after the first time)")
+            service.fetch()
+            report(f"starting {service.name}")
+            java[service.name] = str(service.start())
+            started.append(service.name)
+        for service in self.services:
+            if service.name in started:
+                report(f"waiting for {service.name} to answer")
+                service.wait()
+        return UpResult(started, running, time.monotonic() - begin, java)
+
+    def down(self, report: Report = lambda _: None) -> list[str]:
+        stopped = []
+        for service in reversed(self.services):
+            report(f"stopping {service.name}")
+            if service.process.stop():
+                stopped.append(service.name)
+        return stopped
+
+    def status(self) -> list[ServiceStatus]:
+        return [service.status() for service in self.services]
