@@ -7,7 +7,7 @@ import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from newswire.settings import Settings
 
@@ -40,7 +40,7 @@ def admin_client(settings: Settings, timeout: float = 60.0) -> KafkaAdminClient:
             return KafkaAdminClient(
                 bootstrap_servers=settings.kafka_bootstrap, client_id="newswire-admin"
             )
-        except NoBrokersAvailable:
+        except KafkaError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
@@ -74,3 +74,34 @@ def _wait_for_topics(admin: KafkaAdminClient, names: list[str], timeout: float =
             return
         time.sleep(0.3)
     raise RuntimeError(f"topics not visible after {timeout}s: {names}")
+
+
+class LagProbe:
+    """How far consumer groups are behind, with clients kept open between checks."""
+
+    def __init__(self, settings: Settings) -> None:
+        from kafka import KafkaConsumer
+
+        self.admin = admin_client(settings, timeout=10)
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False
+        )
+
+    def lag(self, group: str, topic: str) -> int:
+        """Messages of ``topic`` not yet committed by ``group``."""
+        from kafka import TopicPartition
+
+        partitions = self.consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        end = self.consumer.end_offsets(tps)
+        committed = self.admin.list_group_offsets({group: tps}).get(group, {})
+        lag = 0
+        for tp in tps:
+            meta = committed.get(tp)
+            done = meta.offset if meta is not None and meta.offset >= 0 else 0
+            lag += max(0, end[tp] - done)
+        return lag
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.admin.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from newswire import __version__
-from newswire.cli import stack
+from newswire.cli import process, roles, search, sources, stack
 
 app = typer.Typer(
     name="newswire",
@@ -14,6 +14,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(stack.app, name="stack")
+app.add_typer(sources.app, name="sources")
+app.command()(roles.run)
+app.command()(roles.connectors)
+app.command()(roles.processor)
+app.command()(roles.indexer)
+app.command()(process.process)
+app.command()(search.search)
 
 
 def _version(value: bool) -> None:

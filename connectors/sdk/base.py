@@ -1,0 +1,96 @@
+"""The connector contract: what a connector author writes, and what the runner promises.
+
+Two tiers:
+
+- ``Connector``: the minimal abstract base. The runner calls ``fetch(cursor)`` from a
+  worker thread, at most once at a time per source, and gets back a ``Page``.
+- ``PollingConnector``: the convenience most sources want. Write one method,
+  ``poll(cursor) -> Page``; the runner decides when to call it again (``Page.more``
+  asks for an immediate next call, e.g. to walk back through an archive).
+
+What a connector must not do: produce to Kafka, save its own state, sleep, or open its
+own HTTP sockets. The runner produces the page's items to ``news.raw`` and saves
+``Page.cursor`` to ``news.connector-state`` only after Kafka acknowledged every item,
+so a crash between the two re-delivers a page instead of losing one: cursors should
+make re-polling cheap and items carry stable keys, so a repeat is harmless downstream.
+
+Example::
+
+    class EchoConfig(ConnectorConfig):
+        url: str
+
+    class EchoConnector(PollingConnector[EchoConfig]):
+        name = "echo"
+        config_model = EchoConfig
+
+        def poll(self, cursor: Cursor) -> Page:
+            body = self.http.get(self.config.url).text
+            item = self.raw_item(url=self.config.url, key=self.config.url, content=body)
+            return Page(items=[item], cursor=cursor)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.sdk.http import HttpClient
+from newswire.models import RawItem, SourceRef
+
+
+class ConnectorConfig(BaseModel):
+    """Base of every connector's own config: validated before the connector starts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+Cursor = dict[str, Any]
+"""A source's resume state: JSON-serialisable, opaque to the runner."""
+
+
+@dataclass
+class Page:
+    items: list[RawItem] = field(default_factory=list)
+    cursor: Cursor = field(default_factory=dict)
+    more: bool = False
+    """True asks the runner to call again at once (more pages are waiting)."""
+    skipped: list[tuple[str, str | bytes | None]] = field(default_factory=list)
+    """(reason, payload) of items that could not be made: they go to the dead-letter topic."""
+    stats: dict[str, int] = field(default_factory=dict)
+    """Counters for the source's health report, e.g. {"not_modified": 1}."""
+    interval_hint: float | None = None
+    """Seconds the source itself suggests between polls (RSS <ttl>, sy:updatePeriod)."""
+
+
+C = TypeVar("C", bound=ConnectorConfig)
+
+
+class Connector(ABC, Generic[C]):
+    name: ClassVar[str]
+    config_model: ClassVar[type[ConnectorConfig]]
+
+    def __init__(self, source: SourceRef, config: C, http: HttpClient) -> None:
+        self.source = source
+        self.config = config
+        self.http = http
+
+    @abstractmethod
+    def fetch(self, cursor: Cursor) -> Page:
+        """Return the next page after ``cursor``. Called from a worker thread."""
+
+    def raw_item(self, **fields: Any) -> RawItem:
+        """A raw item stamped with this connector's source."""
+        fields.setdefault("source", self.source)
+        return RawItem(**fields)
+
+
+class PollingConnector(Connector[C]):
+    @abstractmethod
+    def poll(self, cursor: Cursor) -> Page:
+        """Fetch what is new since ``cursor``; return the items and the next cursor."""
+
+    def fetch(self, cursor: Cursor) -> Page:
+        return self.poll(cursor)

@@ -1,0 +1,90 @@
+"""The processing chain as one pure function: a raw item in, an article out.
+
+No Kafka, faust, HTTP or Elasticsearch here: the faust agent and ``newswire process``
+both call ``process`` and differ only in where items come from and go to. Dedup is not
+part of it: it needs state, which the caller owns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import lxml.html
+
+from newswire.models import Article, Extraction, RawItem, article_id
+from newswire.urls import normalize_url
+from pipeline.extract import extract
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+Tagger = Callable[[Article], Article]
+"""A tagging step: fills fields of the article (regions, topics) and returns it."""
+
+
+class NotAnArticle(ValueError):
+    """The item has no article text: it goes to the dead-letter topic with this reason."""
+
+
+def html_to_text(fragment: str) -> str:
+    """Feed content and summaries are often HTML; keep their text, paragraphs apart."""
+    if "<" not in fragment:
+        return fragment.strip()
+    try:
+        root = lxml.html.fromstring(fragment)
+    except (ValueError, lxml.etree.ParserError):
+        return fragment.strip()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    blocks = [el.text_content().strip() for el in root.iter("p", "li", "blockquote")]
+    blocks = [b for b in blocks if b]
+    return "\n\n".join(blocks) if blocks else root.text_content().strip()
+
+
+def sane_time(value: datetime | None, now: datetime) -> datetime | None:
+    """Publication times before 1990 or more than a day ahead are wrong, not news."""
+    if value is None or value < EARLIEST or value > now + timedelta(days=1):
+        return None
+    return value
+
+
+def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None = None) -> Article:
+    now = now or datetime.now(UTC)
+    fallback = raw.content or raw.summary
+    extracted = extract(
+        raw.html,
+        raw.url,
+        fallback_text=html_to_text(fallback) if fallback else None,
+        fallback_title=raw.title,
+        feed_published_at=raw.published_at,
+    )
+    body = extracted.body.strip()
+    if not body:
+        raise NotAnArticle(f"no article text could be extracted from {raw.url}")
+    canonical = normalize_url(extracted.canonical_url or raw.url)
+    seen_under = {canonical, normalize_url(raw.url)}
+    article = Article(
+        id=article_id(canonical),
+        url=canonical,
+        urls=sorted(seen_under),
+        kind=raw.kind,
+        source=raw.source,
+        title=extracted.title or raw.title,
+        body=body,
+        summary=html_to_text(raw.summary) if raw.summary else None,
+        lang=extracted.lang or raw.lang,
+        authors=extracted.authors or raw.authors,
+        site_name=extracted.site_name,
+        image=extracted.image,
+        published_at=sane_time(extracted.published_at, now) or sane_time(raw.published_at, now),
+        fetched_at=raw.fetched_at,
+        processed_at=now,
+        embeds=extracted.embeds,
+        related=extracted.related,
+        extraction=Extraction(method=extracted.method, version=extracted.version),
+        backfill=raw.backfill,
+    )
+    article.cluster_id = article.id  # first of its own cluster until dedup says otherwise
+    for tag in taggers:
+        article = tag(article)
+    return article

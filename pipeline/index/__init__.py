@@ -1,0 +1,1 @@
+"""The Elasticsearch adapter: index template, bulk writer, indexer role, search."""

@@ -1,0 +1,145 @@
+"""The indexer role: ``news.articles`` → Elasticsearch, at least once, never regressing.
+
+A dedicated kafka-python consumer rather than a faust agent: the one rule that matters
+here is "commit offsets only after Elasticsearch acknowledged", and an explicit
+poll → bulk → commit loop states it plainly. Failures are classified per item: version
+conflicts are done, 429/5xx and an unreachable cluster are retried with backoff while
+the partitions are paused (nothing new is consumed, nothing is lost), mapping and
+parsing errors go to the dead-letter topic with Elasticsearch's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+from elastic_transport import ConnectionError as EsConnectionError
+from elastic_transport import ConnectionTimeout
+from elasticsearch import ApiError
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
+from pydantic import ValidationError
+
+from newswire.models import Article, DeadLetter
+from newswire.settings import Settings
+from pipeline.index.writer import Writer
+
+log = logging.getLogger(__name__)
+
+
+class Indexer:
+    def __init__(self, settings: Settings, writer: Writer | None = None) -> None:
+        self.settings = settings
+        self.writer = writer or Writer(settings)
+        self._stop = threading.Event()
+        self.indexed = 0
+        self.dead_letters = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        s = self.settings
+        consumer = KafkaConsumer(
+            s.topic_articles,
+            bootstrap_servers=s.kafka_bootstrap,
+            group_id=s.indexer_group,
+            client_id="newswire-indexer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=s.index_batch_size,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=s.max_raw_bytes + 1024 * 1024,
+        )
+        dlq = KafkaProducer(
+            bootstrap_servers=s.kafka_bootstrap,
+            client_id="newswire-indexer-dlq",
+            acks="all",
+            compression_type="gzip",
+            max_request_size=s.max_raw_bytes + 2 * 1024 * 1024,
+        )
+        try:
+            while not self._stop.is_set():
+                polled = consumer.poll(
+                    timeout_ms=int(s.index_batch_seconds * 1000), max_records=s.index_batch_size
+                )
+                records = [rec for batch in polled.values() for rec in batch]
+                if not records:
+                    continue
+                try:
+                    self._index_batch(records, consumer, dlq)
+                except _Stopped:
+                    break  # not committed: the batch is consumed again after restart
+                dlq.flush()
+                consumer.commit()  # only now: everything above is in Elasticsearch or the DLQ
+        finally:
+            consumer.close(autocommit=False)
+            dlq.close()
+
+    def _index_batch(
+        self, records: list[ConsumerRecord], consumer: KafkaConsumer, dlq: KafkaProducer
+    ) -> None:
+        pending: list[tuple[ConsumerRecord, Article]] = []
+        for rec in records:
+            try:
+                pending.append((rec, Article.model_validate_json(rec.value)))
+            except (ValidationError, ValueError, TypeError) as exc:
+                self._dead_letter(dlq, rec, exc)
+        attempt = 0
+        while pending:
+            try:
+                outcome = self.writer.bulk([a for _, a in pending])
+            except (EsConnectionError, ConnectionTimeout, ApiError) as exc:
+                status = getattr(exc, "status_code", None) or getattr(exc, "status", None)
+                if isinstance(exc, ApiError) and status not in (429, 500, 502, 503, 504):
+                    for rec, _ in pending:
+                        self._dead_letter(dlq, rec, exc)
+                    return
+                attempt += 1
+                self._wait(consumer, attempt, f"Elasticsearch unavailable ({exc})")
+                continue
+            self.indexed += len(outcome.done)
+            for i, reason in outcome.rejected:
+                self._dead_letter(dlq, pending[i][0], MappingRejected(reason))
+            pending = [pending[i] for i in outcome.retry]
+            if pending:
+                attempt += 1
+                self._wait(consumer, attempt, f"{len(pending)} items asked to retry")
+
+    def _wait(self, consumer: KafkaConsumer, attempt: int, why: str) -> None:
+        """Back off with the partitions paused: the group membership stays alive."""
+        delay = min(30.0, 0.5 * 2 ** min(attempt, 6)) * random.uniform(0.8, 1.2)
+        log.warning("indexer: %s; retry %d in %.1fs", why, attempt, delay)
+        assigned = list(consumer.assignment())
+        consumer.pause(*assigned)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and not self._stop.is_set():
+            consumer.poll(timeout_ms=200)  # returns nothing while paused; keeps us in the group
+        consumer.resume(*assigned)
+        if self._stop.is_set():
+            raise _Stopped
+
+    def _dead_letter(self, dlq: KafkaProducer, rec: ConsumerRecord, exc: BaseException) -> None:
+        self.dead_letters += 1
+        key = rec.key.decode("utf-8", "replace") if rec.key else None
+        log.warning("indexer dead letter for %s: %s", key, exc)
+        letter = DeadLetter.for_error(
+            "indexer",
+            exc,
+            rec.value,
+            topic=rec.topic,
+            key=key,
+            partition=rec.partition,
+            offset=rec.offset,
+        )
+        dlq.send(self.settings.topic_dlq, key=rec.key, value=letter.to_json_bytes())
+
+
+class _Stopped(Exception):
+    pass
+
+
+class MappingRejected(ValueError):
+    """Elasticsearch refused the document (mapping or parsing error)."""

@@ -1,0 +1,113 @@
+"""The ``news-*`` index template, built for what the cluster offers.
+
+The local minimal node has only the ``standard`` analyzer; a full Elasticsearch has the
+language analyzers. We detect, never assume: text fields always use ``standard`` and
+gain an ``.en`` subfield with the ``english`` analyzer when the cluster has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KEYWORD = {"type": "keyword", "ignore_above": 1024}
+DATE = {"type": "date"}
+
+
+def _text(english: bool, keyword: bool = False) -> dict[str, Any]:
+    field: dict[str, Any] = {"type": "text", "analyzer": "standard"}
+    sub: dict[str, Any] = {}
+    if english:
+        sub["en"] = {"type": "text", "analyzer": "english"}
+    if keyword:
+        sub["raw"] = {"type": "keyword", "ignore_above": 512}
+    if sub:
+        field["fields"] = sub
+    return field
+
+
+def article_mappings(english: bool = False) -> dict[str, Any]:
+    """Explicit mappings (``dynamic: false``) for every field of the article contract."""
+    return {
+        "dynamic": False,
+        "properties": {
+            "id": KEYWORD,
+            "url": KEYWORD,
+            "urls": KEYWORD,
+            "kind": KEYWORD,
+            "source": {
+                "properties": {
+                    "id": KEYWORD,
+                    "name": {**KEYWORD, "fields": {"text": {"type": "text"}}},
+                    "connector": KEYWORD,
+                    "domain": KEYWORD,
+                    "country": KEYWORD,
+                }
+            },
+            "title": _text(english, keyword=True),
+            # Long bodies stay searchable: text only, never a keyword (32,766-byte limit).
+            "body": _text(english),
+            "summary": _text(english),
+            "lang": KEYWORD,
+            "authors": KEYWORD,
+            "site_name": KEYWORD,
+            "image": {"type": "keyword", "index": False},
+            "published_at": DATE,
+            "fetched_at": DATE,
+            "processed_at": DATE,
+            "indexed_at": DATE,
+            "embeds": {
+                "type": "object",
+                "properties": {
+                    "platform": KEYWORD,
+                    "url": KEYWORD,
+                    "author": KEYWORD,
+                    "handle": KEYWORD,
+                    "text": {"type": "text"},
+                    "posted_at": DATE,
+                },
+            },
+            "related": {"properties": {"title": {"type": "text"}, "url": KEYWORD}},
+            "countries": KEYWORD,
+            "focus_countries": KEYWORD,
+            "subdivisions": KEYWORD,
+            "world_regions": KEYWORD,
+            "places": {
+                "properties": {
+                    "name": KEYWORD,
+                    "country": KEYWORD,
+                    "code": KEYWORD,
+                    "location": {"type": "geo_point"},
+                    "count": {"type": "integer"},
+                }
+            },
+            "topics": KEYWORD,
+            "topic_scores": {
+                "properties": {"topic": KEYWORD, "score": {"type": "float"}},
+            },
+            "cluster_id": KEYWORD,
+            "duplicate_of": KEYWORD,
+            "dedup": {
+                "properties": {
+                    "method": KEYWORD,
+                    "matched_id": KEYWORD,
+                    "similarity": {"type": "float"},
+                }
+            },
+            "extraction": {"properties": {"method": KEYWORD, "version": KEYWORD}},
+            "backfill": {"type": "boolean"},
+            "schema_version": {"type": "integer"},
+        },
+    }
+
+
+def index_template(prefix: str, alias: str, english: bool = False) -> dict[str, Any]:
+    return {
+        "index_patterns": [f"{prefix}-*"],
+        "priority": 200,
+        "template": {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
+            "mappings": article_mappings(english),
+            "aliases": {alias: {}},
+        },
+        "_meta": {"managed_by": "newswire", "english": english},
+    }

@@ -1,0 +1,105 @@
+"""Bulk writes of articles with deterministic ids and external versions.
+
+The id is the article id (from its canonical URL) and the monthly index is chosen from
+``published_at``, so a replay of the same story always lands on the same document. The
+external version is the article's ``processed_at`` in milliseconds: a replay or a late
+copy carries the same or an older version and is refused by Elasticsearch (a version
+conflict, which counts as done), so a document never regresses.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch
+
+from newswire.models import Article
+from newswire.settings import Settings
+from pipeline.index.template import index_template
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+def make_client(settings: Settings) -> Elasticsearch:
+    return Elasticsearch(
+        settings.elasticsearch_url,
+        api_key=settings.elasticsearch_api_key,
+        request_timeout=30,
+        retry_on_timeout=True,
+        max_retries=3,
+    )
+
+
+def index_for(article: Article, prefix: str) -> str:
+    when = article.published_at or article.fetched_at or article.processed_at
+    return f"{prefix}-{when.astimezone(UTC):%Y.%m}"
+
+
+@dataclass
+class BulkOutcome:
+    done: list[int] = field(default_factory=list)  # indexed, or already there
+    retry: list[int] = field(default_factory=list)  # 429/5xx: try again later
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # mapping/parse errors
+
+
+class Writer:
+    def __init__(self, settings: Settings, client: Elasticsearch | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+
+    def has_english_analyzer(self) -> bool:
+        try:
+            self.client.indices.analyze(analyzer="english", text="testing")
+        except ApiError:
+            return False
+        return True
+
+    def setup(self) -> None:
+        """Create or upgrade the index template (idempotent)."""
+        body = index_template(
+            self.settings.index_prefix, self.settings.index_alias, self.has_english_analyzer()
+        )
+        self.client.indices.put_index_template(
+            name=f"{self.settings.index_prefix}-articles", **body
+        )
+
+    def bulk(self, articles: list[Article]) -> BulkOutcome:
+        operations: list[dict[str, Any]] = []
+        now = datetime.now(UTC).isoformat()
+        for article in articles:
+            operations.append(
+                {
+                    "index": {
+                        "_index": index_for(article, self.settings.index_prefix),
+                        "_id": article.id,
+                        "version": int(article.processed_at.timestamp() * 1000),
+                        "version_type": "external",
+                    }
+                }
+            )
+            doc = article.model_dump(mode="json", exclude_none=True)
+            doc["indexed_at"] = now
+            operations.append(doc)
+        outcome = BulkOutcome()
+        if not operations:
+            return outcome
+        resp = self.client.bulk(operations=operations, refresh=False)
+        for i, item in enumerate(resp["items"]):
+            result = item.get("index", {})
+            status = int(result.get("status", 500))
+            if status < 300 or status == 409:  # 409: same or newer version already there
+                outcome.done.append(i)
+            elif status in RETRY_STATUSES:
+                outcome.retry.append(i)
+            else:
+                error = result.get("error", {})
+                reason = f"{error.get('type')}: {error.get('reason')}"
+                if cause := error.get("caused_by"):
+                    reason += f" (caused by {cause.get('type')}: {cause.get('reason')})"
+                outcome.rejected.append((i, reason))
+        return outcome

@@ -1,0 +1,1 @@
+"""faust wiring: thin agents around the pure processing chain."""
