@@ -49,8 +49,13 @@ def run_processor(
         threading.Thread(target=monitor, name="idle-monitor", daemon=True).start()
     try:
         worker.execute_from_commandline()
-    except SystemExit:
-        pass
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise ProcessorFailed(f"the processor stopped with exit code {exc.code}") from exc
+
+
+class ProcessorFailed(RuntimeError):
+    """The faust worker ended on an error (its traceback is in the log above)."""
 
 
 def run_all(

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     elasticsearch_transport_port: int = 19300
     heap_mb: int = 512
     java_home: Path | None = None
+    jvm_dirs: list[Path] = Field(default_factory=lambda: [Path("/usr/lib/jvm")])
     es_user: str = "newswire"
 
     # Processing

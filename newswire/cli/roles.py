@@ -38,7 +38,7 @@ def run(
     --exit-when-idle.
     """
     from connectors.sdk.sources import SourcesError
-    from newswire.runtime import run_all
+    from newswire.runtime import ProcessorFailed, run_all
 
     setup_logging(log_level)
     try:
@@ -47,6 +47,8 @@ def run(
         )
     except SourcesError as exc:
         raise fail(f"invalid sources file:\n{exc}") from exc
+    except ProcessorFailed as exc:
+        raise fail(str(exc)) from exc
     console.print(
         f"[green]done[/]: {counts['indexed']} articles indexed, "
         f"{counts['dead_letters']} dead letters from the indexer"

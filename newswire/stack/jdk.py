@@ -46,15 +46,15 @@ def _probe(home: Path) -> Jdk | None:
     return Jdk(home=home.resolve(), major=major)
 
 
-def _candidates(preferred: Path | None) -> list[Path]:
+def _candidates(preferred: Path | None, jvm_dirs: list[Path]) -> list[Path]:
     homes: list[Path] = []
     if preferred:
         homes.append(preferred)
     if os.environ.get("JAVA_HOME"):
         homes.append(Path(os.environ["JAVA_HOME"]))
-    jvm = Path("/usr/lib/jvm")
-    if jvm.is_dir():
-        homes.extend(sorted(p for p in jvm.iterdir() if p.is_dir() and not p.is_symlink()))
+    for jvm in jvm_dirs:
+        if jvm.is_dir():
+            homes.extend(sorted(p for p in jvm.iterdir() if p.is_dir() and not p.is_symlink()))
     on_path = shutil.which("java")
     if on_path:
         homes.append(Path(on_path).resolve().parent.parent)
@@ -68,9 +68,12 @@ def _candidates(preferred: Path | None) -> list[Path]:
     return unique
 
 
-def find_jdk(minimum: int, preferred: Path | None = None) -> Jdk:
+def find_jdk(
+    minimum: int, preferred: Path | None = None, jvm_dirs: list[Path] | None = None
+) -> Jdk:
     """The newest JDK of at least ``minimum``, preferring ``preferred`` when it fits."""
-    found = [jdk for home in _candidates(preferred) if (jdk := _probe(home))]
+    dirs = [Path("/usr/lib/jvm")] if jvm_dirs is None else jvm_dirs
+    found = [jdk for home in _candidates(preferred, dirs) if (jdk := _probe(home))]
     if preferred:
         for jdk in found:
             if jdk.home == preferred.resolve() and jdk.major >= minimum:

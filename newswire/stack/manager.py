@@ -40,6 +40,9 @@ class Stack:
         running: list[str] = []
         java: dict[str, str] = {}
         self.settings.home.mkdir(parents=True, exist_ok=True)
+        to_start = [s for s in self.services if s.process.pid() is None]
+        for service in to_start:
+            service.jdk()  # fail before any download when Java is missing
         for service in self.services:
             if service.process.pid() is not None and service.ready():
                 running.append(service.name)

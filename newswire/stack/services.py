@@ -80,6 +80,9 @@ class KafkaService:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.settings.kafka_port}"
 
+    def jdk(self) -> Jdk:
+        return find_jdk(self.min_java, self.settings.java_home, self.settings.jvm_dirs)
+
     def fetch(self) -> None:
         maven.fetch_kafka(self.settings.kafka_version, self.root)
 
@@ -129,7 +132,7 @@ class KafkaService:
         ]
 
     def start(self) -> Jdk:
-        jdk = find_jdk(self.min_java, self.settings.java_home)
+        jdk = self.jdk()
         props = self._properties()
         self.logs.mkdir(parents=True, exist_ok=True)
         if not (self.data / "meta.properties").exists():
@@ -203,6 +206,9 @@ class ElasticsearchService:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.settings.elasticsearch_port}"
 
+    def jdk(self) -> Jdk:
+        return find_jdk(self.min_java, self.settings.java_home, self.settings.jvm_dirs)
+
     def fetch(self) -> None:
         maven.fetch_elasticsearch(self.settings.elasticsearch_version, self.root)
 
@@ -256,7 +262,7 @@ class ElasticsearchService:
                     )
 
     def start(self) -> Jdk:
-        jdk = find_jdk(self.min_java, self.settings.java_home)
+        jdk = self.jdk()
         user = self._run_as()
         self._configure(user)
         env = dict(os.environ)

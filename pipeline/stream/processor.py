@@ -28,6 +28,7 @@ class ExtractionTimeout(TimeoutError):
 
 def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     datadir = settings.processor_data_dir or settings.home / "processor"
+    datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.processor_group,
         broker=f"kafka://{settings.kafka_bootstrap}",

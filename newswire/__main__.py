@@ -1,0 +1,3 @@
+from newswire.cli.main import main
+
+main()
