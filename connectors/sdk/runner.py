@@ -87,7 +87,7 @@ class Runner:
             timeout=settings.http_timeout_s,
             max_bytes=settings.max_raw_bytes,
             allow_private=settings.http_allow_private,
-            per_host_interval=0.0,
+            per_host_interval=0.5,  # politeness: at most two requests a second per host
         )
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="connector")
         self._lock = threading.Lock()

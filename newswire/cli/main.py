@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(sources.app, name="sources")
 app.command()(roles.run)
+app.command()(roles.setup)
 app.command()(roles.connectors)
 app.command()(roles.processor)
 app.command()(roles.indexer)

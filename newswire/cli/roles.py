@@ -55,6 +55,19 @@ def run(
     )
 
 
+def setup(log_level: str = LogOpt) -> None:
+    """Create the Kafka topics and the Elasticsearch index template (idempotent)."""
+    from newswire.runtime import prepare
+
+    setup_logging(log_level)
+    prepare(settings())
+    s = settings()
+    console.print(
+        f"[green]ready[/]: topics {s.topic_raw}, {s.topic_articles}, {s.topic_dlq}, "
+        f"{s.topic_state}; index template {s.index_prefix}-* with alias {s.index_alias}"
+    )
+
+
 def connectors(sources: Path | None = SourcesOpt, log_level: str = LogOpt) -> None:
     """Run only the connector runner (scale-out role)."""
     from connectors.sdk.runner import Runner

@@ -22,11 +22,16 @@ class ManagedProcess:
     log: Path
 
     def pid(self) -> int | None:
+        """The running pid, or None. The pidfile also holds the process's start time, so a
+        stale file whose pid was reused by an unrelated process is not mistaken for ours."""
         try:
-            pid = int(self.pidfile.read_text().strip())
+            pid_text, _, started = self.pidfile.read_text().strip().partition(" ")
+            pid = int(pid_text)
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        if not _alive(pid) or (started and _start_time(pid) != started):
+            return None
+        return pid
 
     def start(
         self,
@@ -50,7 +55,7 @@ class ManagedProcess:
                 start_new_session=True,  # its own process group: `down` stops every child
             )
         self.pidfile.parent.mkdir(parents=True, exist_ok=True)
-        self.pidfile.write_text(str(proc.pid))
+        self.pidfile.write_text(f"{proc.pid} {_start_time(proc.pid)}")
         return proc.pid
 
     def stop(self, timeout: float = 60.0) -> bool:
@@ -90,6 +95,15 @@ def _alive(pid: int) -> bool:
             return fh.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return True
+
+
+def _start_time(pid: int) -> str:
+    """Clock ticks since boot at which ``pid`` started (field 22 of /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(") ", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 def _group_alive(pgid: int) -> bool:

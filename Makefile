@@ -1,0 +1,47 @@
+# newswire developer loop. `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+NEWSWIRE := $(BIN)/newswire
+IDLE ?= 20
+
+.DEFAULT_GOAL := help
+.PHONY: help install stack-up stack-down run test test-unit lint format bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+install: ## Install system pieces if missing (Java 21+, Maven) and .venv with newswire
+	@scripts/install.sh
+
+stack-up: install ## Start the local Kafka + Elasticsearch (no Docker; idempotent)
+	@$(NEWSWIRE) stack up
+
+stack-down: ## Stop the local stack
+	@$(NEWSWIRE) stack down
+
+run: stack-up ## The main job: stack up, pipeline on the default sources, then a search
+	$(NEWSWIRE) run --exit-when-idle $(IDLE)
+	$(NEWSWIRE) search --size 10
+	$(NEWSWIRE) search "Afghanistan Iran" --size 5
+
+test: stack-up ## All tests: unit, contract and integration on the real local stack
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+test-unit: install ## Only the tests that need no running services
+	@$(BIN)/python -m pytest tests/unit
+
+lint: install ## ruff, ruff format --check, mypy, import contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: stack-up ## Benchmarks (ratios against baselines measured in the same run)
+	@ls bench/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
+	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -1,0 +1,62 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newswire.models import RawItem, SourceRef
+from pipeline.chain import NotAnArticle, html_to_text, process, sane_time
+from tests.support.site import make_stories
+
+SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss", country="KZ")
+
+
+def _raw(**fields: object) -> RawItem:
+    fields.setdefault("key", "https://steppe.example/news/report-0")
+    fields.setdefault("url", "https://steppe.example/news/report-0?utm_source=rss")
+    return RawItem(source=SOURCE, **fields)  # type: ignore[arg-type]
+
+
+def test_page_becomes_article_with_body_without_headline_or_furniture() -> None:
+    story = make_stories(1)[0]
+    article = process(_raw(html=story.html("https://steppe.example"), title="Feed title"))
+    assert article.title == story.title
+    assert article.body.startswith(story.paragraphs[0])
+    assert story.title not in article.body
+    assert "newsletter" not in article.body and "Home" not in article.body
+    assert article.body.count("\n\n") == len(story.paragraphs) - 1  # paragraphs kept apart
+    assert article.url == "https://steppe.example/news/report-0"  # canonical, no tracking
+    assert article.id and article.cluster_id == article.id
+    assert article.source.country == "KZ"
+    assert article.extraction is not None and article.extraction.method.startswith("trafilatura")
+
+
+def test_same_story_under_two_urls_gets_one_id() -> None:
+    story = make_stories(1)[0]
+    html = story.html("https://steppe.example")
+    a = process(_raw(html=html, url="https://steppe.example/news/report-0?utm_medium=x"))
+    b = process(_raw(html=html, url="https://steppe.example/news/report-0#comments"))
+    assert a.id == b.id
+
+
+def test_feed_text_is_the_fallback_when_there_is_no_page() -> None:
+    summary = "<p>First paragraph of the summary.</p><p>Second one, with <b>bold</b>.</p>"
+    article = process(_raw(summary=summary, title="Only a summary"))
+    assert article.body == "First paragraph of the summary.\n\nSecond one, with bold."
+    assert article.extraction is not None and article.extraction.method != "trafilatura"
+
+
+def test_item_without_text_is_not_an_article() -> None:
+    with pytest.raises(NotAnArticle):
+        process(_raw(html="<html><body><nav>Home</nav></body></html>"))
+
+
+def test_html_to_text_handles_plain_text_and_line_breaks() -> None:
+    assert html_to_text("just text ") == "just text"
+    assert html_to_text("<div>one<br>two</div>") == "one\ntwo"
+
+
+def test_publication_times_outside_sane_bounds_are_dropped() -> None:
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    assert sane_time(datetime(1989, 12, 31, tzinfo=UTC), now) is None
+    assert sane_time(now + timedelta(days=2), now) is None
+    assert sane_time(now + timedelta(hours=20), now) == now + timedelta(hours=20)
+    assert sane_time(None, now) is None

@@ -1,0 +1,75 @@
+"""The RSS connector against a local site: new items once, article pages fetched."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.rss import RssConfig, RssConnector
+from connectors.sdk.errors import FatalSourceError
+from connectors.sdk.http import HttpClient
+from newswire.models import SourceRef
+from tests.support.httpserver import Reply, http_server
+from tests.support.site import Site, make_stories
+
+SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss", country="KZ")
+
+
+def _connector(url: str) -> RssConnector:
+    http = HttpClient(user_agent="t", timeout=5, allow_private=True)
+    return RssConnector(SOURCE, RssConfig(url=url), http)  # type: ignore[arg-type]
+
+
+def test_poll_emits_each_entry_once_with_its_page() -> None:
+    site = Site(stories=make_stories(3))
+    with http_server() as srv:
+        site.base = srv.base
+        srv.routes["/feed.xml"] = lambda _h: Reply(
+            200, site.feed(), {"Content-Type": "application/rss+xml"}
+        )
+        for s in site.stories + make_stories(1, start=3):
+            srv.routes[f"/news/{s.slug}"] = Reply(
+                200, s.html(srv.base), {"Content-Type": "text/html"}
+            )
+        conn = _connector(srv.url("/feed.xml"))
+
+        page = conn.poll({})
+        assert [i.title for i in page.items] == [s.title for s in site.stories]
+        item = page.items[0]
+        assert item.html and site.stories[0].paragraphs[0] in item.html
+        assert item.summary == site.stories[0].paragraphs[0]
+        assert item.published_at == site.stories[0].published
+        assert item.key == f"{srv.base}/news/report-0"
+        assert item.source.country == "KZ" and item.source.domain == "127.0.0.1"
+
+        assert conn.poll(page.cursor).items == []  # nothing new, nothing repeated
+        site.stories = make_stories(1, start=3) + site.stories
+        newer = conn.poll(page.cursor)
+        assert [i.title for i in newer.items] == [site.stories[0].title]
+
+
+def test_unchanged_feed_is_not_parsed_again() -> None:
+    site = Site(stories=make_stories(1))
+    with http_server() as srv:
+        site.base = srv.base
+        srv.routes["/feed.xml"] = Reply(200, site.feed())
+        srv.routes["/news/report-0"] = Reply(200, site.stories[0].html(srv.base))
+        conn = _connector(srv.url("/feed.xml"))
+        first = conn.poll({})
+        second = conn.poll(first.cursor)
+        assert second.stats == {"not_modified": 1} and second.cursor == first.cursor
+
+
+def test_entry_whose_page_fails_falls_back_to_feed_text() -> None:
+    site = Site(stories=make_stories(1))
+    with http_server() as srv:
+        site.base = srv.base
+        srv.routes["/feed.xml"] = Reply(200, site.feed())  # the page itself is a 404
+        page = _connector(srv.url("/feed.xml")).poll({})
+        assert page.items[0].html is None
+        assert page.items[0].summary == site.stories[0].paragraphs[0]
+
+
+def test_html_page_instead_of_feed_is_a_source_error() -> None:
+    with http_server({"/feed.xml": Reply(200, "<html><body>Maintenance<")}) as srv:
+        with pytest.raises(FatalSourceError, match="not a feed"):
+            _connector(srv.url("/feed.xml")).poll({})
