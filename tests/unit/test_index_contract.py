@@ -1,0 +1,83 @@
+"""The index template maps every field of the article contract, with a suitable type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newswire.models import Article
+from pipeline.index.search import Filters, build_query, parse_when
+from pipeline.index.template import article_mappings, index_template
+
+
+def _leaf_paths(props: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, spec in props.items():
+        path = f"{prefix}{name}"
+        if "properties" in spec:
+            out.update(_leaf_paths(spec["properties"], path + "."))
+        else:
+            out[path] = spec["type"]
+    return out
+
+
+def test_every_article_field_is_mapped_explicitly() -> None:
+    mappings = article_mappings()
+    assert mappings["dynamic"] is False
+    mapped = mappings["properties"]
+    missing = [f for f in Article.model_fields if f not in mapped]
+    assert missing == []
+
+
+def test_field_types_fit_their_use() -> None:
+    leaves = _leaf_paths(article_mappings()["properties"])
+    for keyword in (
+        "id",
+        "url",
+        "countries",
+        "focus_countries",
+        "subdivisions",
+        "world_regions",
+        "topics",
+        "cluster_id",
+        "duplicate_of",
+        "lang",
+        "source.country",
+        "source.id",
+    ):
+        assert leaves[keyword] == "keyword", keyword
+    for date in ("published_at", "fetched_at", "processed_at", "embeds.posted_at"):
+        assert leaves[date] == "date", date
+    assert leaves["places.location"] == "geo_point"
+    assert leaves["body"] == "text" and leaves["title"] == "text"
+
+
+def test_language_subfields_only_when_the_cluster_has_the_analyzer() -> None:
+    plain = article_mappings(english=False)["properties"]["body"]
+    rich = article_mappings(english=True)["properties"]["body"]
+    assert "fields" not in plain
+    assert rich["fields"]["en"]["analyzer"] == "english"
+    template = index_template("news", "news")
+    assert template["index_patterns"] == ["news-*"]
+    assert template["template"]["aliases"] == {"news": {}}
+
+
+def test_filters_become_term_queries() -> None:
+    q = build_query("Tehran", Filters(region="af", topic="diplomacy", lang="en"))
+    filters = q["bool"]["filter"]
+    assert {"term": {"countries": "AF"}} in filters
+    assert {"term": {"topics": "diplomacy"}} in filters
+    assert {"term": {"lang": "en"}} in filters
+    assert q["bool"]["must"][0]["multi_match"]["query"] == "Tehran"
+    sub = build_query(None, Filters(region="AF-BDS"))["bool"]["filter"]
+    assert sub == [{"term": {"subdivisions": "AF-BDS"}}]
+    region = build_query(None, Filters(region="Central Asia"))["bool"]["filter"]
+    assert region == [{"term": {"world_regions": "Central Asia"}}]
+
+
+def test_relative_and_absolute_times() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    assert parse_when("7d", now) == now - timedelta(days=7)
+    assert parse_when("12h", now) == now - timedelta(hours=12)
+    assert parse_when("2026-11-01", now) == datetime(2026, 11, 1, tzinfo=UTC)
