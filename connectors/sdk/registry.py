@@ -24,7 +24,7 @@ def available() -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=GROUP)}
 
 
-def load(name: str) -> type[Connector]:  # type: ignore[type-arg]
+def load(name: str) -> type[Connector]:
     for ep in entry_points(group=GROUP, name=name):
         cls = ep.load()
         if not (isinstance(cls, type) and issubclass(cls, Connector)):

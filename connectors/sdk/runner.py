@@ -9,6 +9,7 @@ dedup make the repeat harmless.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,7 +50,7 @@ class SourceHealth:
 @dataclass
 class _Scheduled:
     source: Source
-    connector: Connector  # type: ignore[type-arg]
+    connector: Connector
     cursor: Cursor = field(default_factory=dict)
     health: SourceHealth = field(default_factory=SourceHealth)
     due: float = 0.0
@@ -174,9 +175,7 @@ class Runner:
                 sched.polled_once = True
 
     def _deliver(self, sched: _Scheduled, page: Page) -> None:
-        futures: list[Future[Any]] = []
-        for item in page.items:
-            futures.append(self._send_item(item))
+        futures = [f for item in page.items if (f := self._send_item(item)) is not None]
         for reason, payload in page.skipped:
             self._dead_letter(sched.source.id, ValueError(reason), payload)
         self.producer.flush()
@@ -189,14 +188,15 @@ class Runner:
             self.last_item_at = time.monotonic()
             log.info("source %s: %d new items", sched.source.id, len(page.items))
 
-    def _send_item(self, item: RawItem) -> Any:
+    def _send_item(self, item: RawItem) -> Any | None:
+        """Produce one item; None when it went to the dead-letter topic instead."""
         value = item.to_json_bytes()
         if len(value) > self.settings.max_raw_bytes:
-            # Keep the story: drop the raw HTML, the processor falls back to the feed text.
             if not (item.content or item.summary):
-                raise_for = ValueError(f"raw item of {len(value)} bytes exceeds the cap")
-                self._dead_letter(item.source.id, raise_for, value[:100_000])
-                return _Done()
+                too_big = ValueError(f"raw item of {len(value)} bytes exceeds the cap")
+                self._dead_letter(item.key, too_big, value[:100_000])
+                return None
+            # Keep the story: drop the raw HTML, the processor falls back to the feed text.
             value = item.model_copy(update={"html": None}).to_json_bytes()
         return self.producer.send(self.settings.topic_raw, key=item.key.encode(), value=value)
 
@@ -213,8 +213,6 @@ class Runner:
         return delay
 
     def _backoff(self, health: SourceHealth) -> float:
-        import random
-
         base = min(MAX_BACKOFF, 5.0 * 2 ** min(health.consecutive_failures, 10))
         return base * random.uniform(0.8, 1.2)
 
@@ -222,10 +220,3 @@ class Runner:
     def _log_crash(fut: Future[None]) -> None:
         if exc := fut.exception():
             log.error("connector worker crashed: %r", exc)
-
-
-class _Done:
-    """A stand-in future for an item that went to the dead-letter topic instead."""
-
-    def get(self, timeout: float | None = None) -> None:
-        return None

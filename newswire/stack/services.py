@@ -291,8 +291,7 @@ class ElasticsearchService:
     def ready(self) -> bool:
         if not port_open(self.settings.elasticsearch_port):
             return False
-        health = self._get("/_cluster/health?wait_for_status=yellow&timeout=2s")
-        return bool(health) and health.get("status") in ("green", "yellow")
+        return _healthy(self._get("/_cluster/health?wait_for_status=yellow&timeout=2s"))
 
     def wait(self, timeout: float = 180) -> None:
         wait_until(self.ready, timeout=timeout, process=self.process, what="Elasticsearch")
@@ -307,10 +306,14 @@ class ElasticsearchService:
             version=version,
             ports=[self.settings.elasticsearch_port, self.settings.elasticsearch_transport_port],
             pid=pid,
-            healthy=bool(health) and health.get("status") in ("green", "yellow"),
+            healthy=_healthy(health),
             detail=f"cluster {health.get('status')}" if health else "",
             log=str(self.logs / "newswire-local.log"),
         )
+
+
+def _healthy(health: dict[str, Any] | None) -> bool:
+    return health is not None and health.get("status") in ("green", "yellow")
 
 
 def _chown_tree(path: Path, uid: int, gid: int) -> None:

@@ -63,8 +63,8 @@ def make_stories(count: int, start: int = 0) -> list[Story]:
             f"according to a statement issued by the provincial administration of {country}.",
             f"The statement, number {i} in a series of briefings this month, described meetings "
             "with community elders, traders and engineers who have followed the matter for years.",
-            "Local residents told reporters they hoped the agreement would hold through the winter, "
-            "when roads close and supplies become scarce in the mountain districts.",
+            "Local residents told reporters they hoped the agreement would hold through the "
+            "winter, when roads close and supplies become scarce in the mountain districts.",
             f"Analysts in {country} cautioned that previous arrangements had collapsed over "
             "financing disputes, and that the coming weeks would show whether the plan was real.",
             f"A follow-up meeting is expected in {city} next month, the administration added.",

@@ -44,9 +44,11 @@ def test_user_agent_is_honest() -> None:
 
 
 def test_body_over_the_cap_is_refused() -> None:
-    with http_server({"/big": Reply(200, b"x" * 50_000)}) as srv:
-        with pytest.raises(FatalSourceError, match="exceeds"):
-            _client(max_bytes=10_000).get(srv.url("/big"))
+    with (
+        http_server({"/big": Reply(200, b"x" * 50_000)}) as srv,
+        pytest.raises(FatalSourceError, match="exceeds"),
+    ):
+        _client(max_bytes=10_000).get(srv.url("/big"))
 
 
 def test_redirect_loop_is_fatal() -> None:
@@ -54,9 +56,8 @@ def test_redirect_loop_is_fatal() -> None:
         "/a": Reply(302, headers={"Location": "/b"}),
         "/b": Reply(302, headers={"Location": "/a"}),
     }
-    with http_server(routes) as srv:
-        with pytest.raises(FatalSourceError, match="redirects"):
-            _client(max_redirects=3).get(srv.url("/a"))
+    with http_server(routes) as srv, pytest.raises(FatalSourceError, match="redirects"):
+        _client(max_redirects=3).get(srv.url("/a"))
 
 
 def test_conditional_get_uses_validators_and_confirms_by_hash() -> None:

@@ -16,7 +16,7 @@ def test_raw_item_needs_some_text() -> None:
 
 def test_naive_datetimes_are_refused_and_aware_ones_become_utc() -> None:
     with pytest.raises(ValidationError, match="timezone-aware"):
-        RawItem(key="k", url="u", source=SOURCE, html="<p>x</p>", published_at=datetime(2026, 1, 1))
+        RawItem(key="k", url="u", source=SOURCE, html="<p>x</p>", published_at=datetime(2026, 1, 1))  # noqa: DTZ001
     item = RawItem.model_validate_json(
         '{"key": "k", "url": "u", "source": {"id": "s", "name": "S", "connector": "rss"},'
         ' "html": "<p/>", "published_at": "2026-01-01T05:00:00+04:30"}'

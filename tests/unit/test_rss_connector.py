@@ -70,6 +70,8 @@ def test_entry_whose_page_fails_falls_back_to_feed_text() -> None:
 
 
 def test_html_page_instead_of_feed_is_a_source_error() -> None:
-    with http_server({"/feed.xml": Reply(200, "<html><body>Maintenance<")}) as srv:
-        with pytest.raises(FatalSourceError, match="not a feed"):
-            _connector(srv.url("/feed.xml")).poll({})
+    with (
+        http_server({"/feed.xml": Reply(200, "<html><body>Maintenance<")}) as srv,
+        pytest.raises(FatalSourceError, match="not a feed"),
+    ):
+        _connector(srv.url("/feed.xml")).poll({})
