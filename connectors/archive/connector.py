@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ from connectors.sdk import ConnectorConfig, Cursor, FatalSourceError, Page, Poll
 from newswire.models import SourceRef
 from newswire.urls import normalize_url
 
-BUILTIN = {"demo": Path(__file__).resolve().parents[2] / "newswire" / "data" / "demo"}
+BUILTIN = {"demo": "data/demo"}  # folders inside the newswire package
 
 
 class ArchiveConfig(ConnectorConfig):
@@ -37,7 +38,7 @@ class ArchiveConnector(PollingConnector[ArchiveConfig]):
             name = path.split(":", 1)[1]
             if name not in BUILTIN:
                 raise FatalSourceError(f"no built-in archive {name!r} (have: {', '.join(BUILTIN)})")
-            return BUILTIN[name]
+            return Path(str(files("newswire").joinpath(BUILTIN[name])))
         return Path(path).expanduser()
 
     def poll(self, cursor: Cursor) -> Page:

@@ -77,6 +77,20 @@ def test_bad_raw_items_become_dead_letters(tmp_path: Path, namespace: dict[str, 
     assert "this is not JSON" in letters["not-json"]["payload"]
     assert letters["no-article"]["error_class"] == "NotAnArticle"
 
+    env = {**os.environ, **namespace}
+    listed = subprocess.run(
+        [sys.executable, "-m", "newswire", "dlq", "list", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "NotAnArticle" in listed.stdout
+    assert "this is not JSON" in listed.stdout
+    for expected in ("replayed 3", "replayed 0"):  # each letter is replayed at most once
+        replayed = subprocess.run(
+            [sys.executable, "-m", "newswire", "dlq", "replay", "--stage", "processor"],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert expected in replayed.stderr
+
     es = Elasticsearch(settings.elasticsearch_url)
     es.indices.refresh(index=settings.index_alias)
     hits = es.search(index=settings.index_alias, query={"match_all": {}})["hits"]["hits"]
