@@ -1,0 +1,385 @@
+"""docker-compose.yml and its secured override, checked statically.
+
+There is no Docker engine where newswire is developed, so the files are validated against
+the Compose Specification's JSON schema (the copy vendored by check-jsonschema, a dev
+dependency) and against the project itself: the image versions of the settings, the
+real `newswire` subcommands, the settings' NEWSWIRE_* variables, the ports the CLI
+defaults to.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import typer
+import yaml
+
+from newswire.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+SECURE = ROOT / "deploy" / "compose" / "docker-compose.secure.yml"
+DOCKERFILE = "deploy/docker/Dockerfile"
+SCHEMA_IN_PACKAGE = "check_jsonschema/builtin_schemas/vendor/compose-spec.json"
+
+ROLES = ("connectors", "processor", "indexer")
+PROJECT_SERVICES = ("setup", *ROLES)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path} is not a mapping"
+    return data
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Compose's merge for what the override uses: mappings by key, the rest replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = _merge(base[key], value) if key in base else value
+        return out
+    return override
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    # Located through the distribution's metadata: importing check_jsonschema is not needed.
+    try:
+        dist = importlib.metadata.distribution("check-jsonschema")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail("check-jsonschema is missing: install the dev extras (make install)")
+    path = Path(str(dist.locate_file(SCHEMA_IN_PACKAGE)))
+    assert path.is_file(), f"check-jsonschema no longer vendors the compose schema at {path}"
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+def _validate(document: dict[str, Any]) -> list[str]:
+    validator = jsonschema.Draft202012Validator(
+        _schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    return [
+        f"{'/'.join(map(str, err.absolute_path)) or '<root>'}: {err.message}"
+        for err in validator.iter_errors(document)
+    ]
+
+
+@pytest.fixture(scope="module")
+def base() -> dict[str, Any]:
+    return _load(COMPOSE)
+
+
+@pytest.fixture(scope="module")
+def secure() -> dict[str, Any]:
+    return _load(SECURE)
+
+
+@pytest.fixture(scope="module")
+def merged(base: dict[str, Any], secure: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = _merge(base, secure)
+    return result
+
+
+@pytest.fixture(scope="module", params=["base", "merged"])
+def model(request: pytest.FixtureRequest) -> dict[str, Any]:
+    value: dict[str, Any] = request.getfixturevalue(request.param)
+    return value
+
+
+def _image_tag(service: dict[str, Any]) -> tuple[str, str]:
+    name, _, tag = service["image"].rpartition(":")
+    return name, tag
+
+
+def _command(service: dict[str, Any]) -> list[str]:
+    command = service.get("command", [])
+    return shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {str(k): "" if v is None else str(v) for k, v in env.items()}
+
+
+# --- the Compose Specification ------------------------------------------------------------
+
+
+def test_the_schema_is_the_compose_specification() -> None:
+    schema = _schema()
+    assert schema["title"] == "Compose Specification"
+    assert "services" in schema["properties"]
+
+
+def test_compose_file_matches_the_compose_schema(base: dict[str, Any]) -> None:
+    assert _validate(base) == []
+
+
+def test_secure_override_matches_the_compose_schema(
+    secure: dict[str, Any], merged: dict[str, Any]
+) -> None:
+    assert _validate(secure) == []
+    assert _validate(merged) == []
+
+
+def test_the_validation_catches_mistakes(base: dict[str, Any]) -> None:
+    typo: dict[str, Any] = {"helthcheck": {}}
+    wrong = {"depends_on": {"setup": {"condition": "service_ready"}}}
+    errors = _validate(_merge(base, {"services": {"kafka": typo, "indexer": wrong}}))
+    assert any("helthcheck" in e for e in errors), errors
+    assert any(e.startswith("services/indexer/depends_on") for e in errors), errors
+
+
+# --- the pipeline's own image and commands ------------------------------------------------
+
+
+def test_project_services_build_the_project_image(model: dict[str, Any]) -> None:
+    services = model["services"]
+    images = set()
+    for name in PROJECT_SERVICES:
+        service = services[name]
+        assert service["build"] == {"context": ".", "dockerfile": DOCKERFILE}, name
+        images.add(service["image"])
+    assert len(images) == 1, f"one image for every role, got {images}"
+    assert (ROOT / DOCKERFILE).is_file()
+
+
+def test_the_dockerfile_runs_newswire_as_a_non_root_user() -> None:
+    text = (ROOT / DOCKERFILE).read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:\$\{PYTHON_VERSION\}-slim AS runtime$", text, re.M)
+    assert re.search(r"^ARG PYTHON_VERSION=3\.11$", text, re.M)
+    assert re.search(r'^ENTRYPOINT \["newswire"\]$', text, re.M)
+    assert re.search(r'^CMD \["--help"\]$', text, re.M)
+    users = re.findall(r"^USER (\S+)$", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert 'pip install ".[rocksdb]"' in text
+
+
+def test_commands_are_real_newswire_subcommands(model: dict[str, Any]) -> None:
+    from newswire.cli.main import app
+
+    registered = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in PROJECT_SERVICES:
+        command = _command(model["services"][name])
+        assert command, f"{name} has no command"
+        assert command[0] in registered, f"{name}: `newswire {command[0]}` does not exist"
+        assert command[0] == name, f"service {name} runs `newswire {command[0]}`"
+        params = {
+            opt for p in registered[command[0]].params for opt in (*p.opts, *p.secondary_opts)
+        }
+        unknown = [a for a in command[1:] if a.startswith("-") and a not in params]
+        assert unknown == [], f"{name}: unknown options {unknown}"
+
+
+def test_pipeline_environment_uses_real_settings(model: dict[str, Any]) -> None:
+    fields = set(Settings.model_fields)
+    for name in PROJECT_SERVICES:
+        env = _environment(model["services"][name])
+        assert env["NEWSWIRE_KAFKA_BOOTSTRAP"] == "kafka:9092", name
+        assert re.fullmatch(
+            r"http://([^@/]+@)?elasticsearch:9200", env["NEWSWIRE_ELASTICSEARCH_URL"]
+        ), name
+        assert re.fullmatch(r"http://([^@/]+@)?kibana:5601", env["NEWSWIRE_KIBANA_URL"]), name
+        for key in env:
+            assert key.startswith("NEWSWIRE_"), f"{name}: {key}"
+            assert key.removeprefix("NEWSWIRE_").lower() in fields, f"{name}: no setting {key}"
+
+
+def test_roles_wait_for_setup_and_restart(model: dict[str, Any]) -> None:
+    services = model["services"]
+    assert services["setup"]["restart"] == "no"
+    for name in ROLES:
+        service = services[name]
+        assert service["restart"] == "unless-stopped", name
+        depends = service["depends_on"]
+        assert depends["setup"]["condition"] == "service_completed_successfully", name
+        assert service["deploy"]["replicas"] == 1, name
+    setup_deps = services["setup"]["depends_on"]
+    for needed in ("kafka", "elasticsearch"):
+        assert setup_deps[needed]["condition"] == "service_healthy"
+
+
+def test_processor_keeps_its_state_in_a_named_volume(model: dict[str, Any]) -> None:
+    processor = model["services"]["processor"]
+    data_dir = _environment(processor)["NEWSWIRE_PROCESSOR_DATA_DIR"]
+    mounts = {target: source for source, target in _volume_mounts(processor)}
+    assert data_dir in mounts
+    assert mounts[data_dir] in model["volumes"]
+
+
+# --- infrastructure -----------------------------------------------------------------------
+
+
+def test_image_versions_follow_the_settings(model: dict[str, Any]) -> None:
+    settings = Settings()
+    services = model["services"]
+    assert _image_tag(services["kafka"]) == ("apache/kafka", settings.kafka_version)
+    es_image = "docker.elastic.co/elasticsearch/elasticsearch"
+    assert _image_tag(services["elasticsearch"]) == (es_image, settings.elasticsearch_version)
+    assert _image_tag(services["kibana"]) == (
+        "docker.elastic.co/kibana/kibana",
+        settings.elasticsearch_version,
+    )
+    for name, service in services.items():
+        if _image_tag(service)[0] == es_image:
+            assert _image_tag(service)[1] == settings.elasticsearch_version, name
+
+
+def test_long_running_services_have_healthchecks(model: dict[str, Any]) -> None:
+    services = model["services"]
+    for name, service in services.items():
+        if name in PROJECT_SERVICES or service.get("restart") == "no":
+            continue
+        check = service.get("healthcheck")
+        assert check and not check.get("disable") and check.get("test"), name
+        assert check["test"][0] in ("CMD", "CMD-SHELL"), name
+    # Every wait for "healthy" waits on something that can become healthy.
+    for name, service in services.items():
+        for dep, spec in (service.get("depends_on") or {}).items():
+            assert dep in services, f"{name} depends on unknown {dep}"
+            if spec.get("condition") == "service_healthy":
+                assert "healthcheck" in services[dep], f"{name} waits for {dep} to be healthy"
+            if spec.get("condition") == "service_completed_successfully":
+                assert services[dep].get("restart") == "no", f"{dep} is not one-shot"
+
+
+def _ports(service: dict[str, Any]) -> list[tuple[str, int, int]]:
+    out = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            out.append((port.get("host_ip", ""), int(port["published"]), int(port["target"])))
+        else:
+            parts = str(port).split(":")
+            assert len(parts) == 3, f"{port}: publish as HOST_IP:HOST_PORT:CONTAINER_PORT"
+            out.append((parts[0], int(parts[1]), int(parts[2].split("/")[0])))
+    return out
+
+
+def test_ports_are_published_on_loopback_only(model: dict[str, Any]) -> None:
+    for name, service in model["services"].items():
+        for host_ip, _, _ in _ports(service):
+            assert host_ip == "127.0.0.1", f"{name} publishes on {host_ip or 'every interface'}"
+
+
+def test_published_ports_are_the_cli_defaults(base: dict[str, Any]) -> None:
+    settings = Settings()
+    services = base["services"]
+    es = [(p, t) for _, p, t in _ports(services["elasticsearch"])]
+    assert es == [(settings.elasticsearch_port, 9200)]
+    assert settings.elasticsearch_url == f"http://127.0.0.1:{settings.elasticsearch_port}"
+    kafka = [(p, t) for _, p, t in _ports(services["kafka"])]
+    assert kafka == [(settings.kafka_port, settings.kafka_port)]
+    assert settings.kafka_bootstrap == f"127.0.0.1:{settings.kafka_port}"
+    assert [p for _, p, _ in _ports(services["kibana"])] == [5601]
+    assert settings.kibana_url == "http://127.0.0.1:5601"
+
+
+def test_kafka_listeners_reach_containers_and_host(base: dict[str, Any]) -> None:
+    settings = Settings()
+    env = _environment(base["services"]["kafka"])
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    advertised = dict(item.split("://", 1) for item in env["KAFKA_ADVERTISED_LISTENERS"].split(","))
+    assert "kafka:9092" in advertised.values()  # NEWSWIRE_KAFKA_BOOTSTRAP of the roles
+    assert settings.kafka_bootstrap in advertised.values()  # the CLI on the host
+    listeners = dict(item.split("://", 1) for item in env["KAFKA_LISTENERS"].split(","))
+    assert set(advertised) <= set(listeners)
+    assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] in listeners
+    assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] not in advertised
+    # Sizes and counts the pipeline relies on.
+    assert int(env["KAFKA_MESSAGE_MAX_BYTES"]) >= settings.max_raw_bytes + 1024 * 1024
+    assert int(env["KAFKA_NUM_PARTITIONS"]) == settings.topic_partitions
+    factors = {k: v for k, v in env.items() if k.endswith("REPLICATION_FACTOR")}
+    assert factors and set(factors.values()) == {str(settings.topic_replication)}
+
+
+def test_elasticsearch_is_a_dev_single_node(base: dict[str, Any]) -> None:
+    es = base["services"]["elasticsearch"]
+    env = _environment(es)
+    assert env["discovery.type"] == "single-node"
+    assert env["xpack.security.enabled"] == "false"
+    assert env["cluster.routing.allocation.disk.threshold_enabled"] == "false"
+    heap = re.fullmatch(r"-Xms(\S+) -Xmx(\S+)", env["ES_JAVA_OPTS"])
+    assert heap and heap.group(1) == heap.group(2)
+    assert es["ulimits"]["memlock"] == {"soft": -1, "hard": -1}
+    assert es["ulimits"]["nofile"]["soft"] >= 65536
+
+
+def _volume_mounts(service: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            out.append((volume.get("source", ""), volume["target"]))
+        else:
+            source, target = str(volume).split(":")[:2]
+            out.append((source, target))
+    return out
+
+
+def test_named_volumes_are_declared(model: dict[str, Any]) -> None:
+    declared = set(model.get("volumes") or {})
+    used = set()
+    for name, service in model["services"].items():
+        for source, _ in _volume_mounts(service):
+            if not source.startswith((".", "/", "~", "$")):
+                assert source in declared, f"{name} mounts undeclared volume {source}"
+                used.add(source)
+    assert declared == used, f"declared but unused: {declared - used}"
+    for stateful in ("kafka", "elasticsearch", "processor"):
+        assert any(s in declared for s, _ in _volume_mounts(model["services"][stateful]))
+
+
+def test_one_network_for_everything(model: dict[str, Any]) -> None:
+    networks = set(model["networks"])
+    assert len(networks) == 1
+    for name, service in model["services"].items():
+        assert set(service.get("networks", [])) == networks, name
+
+
+# --- the secured variant ------------------------------------------------------------------
+
+REQUIRED_VAR = re.compile(r"\$\{(ELASTIC|KIBANA)_PASSWORD:\?[^}]+\}")
+
+
+def test_secure_variant_turns_security_on(merged: dict[str, Any]) -> None:
+    services = merged["services"]
+    es = _environment(services["elasticsearch"])
+    assert es["xpack.security.enabled"] == "true"
+    assert REQUIRED_VAR.fullmatch(es["ELASTIC_PASSWORD"])
+    assert "$$ELASTIC_PASSWORD" in " ".join(services["elasticsearch"]["healthcheck"]["test"])
+    kibana = _environment(services["kibana"])
+    assert kibana["ELASTICSEARCH_USERNAME"] == "kibana_system"
+    assert REQUIRED_VAR.fullmatch(kibana["ELASTICSEARCH_PASSWORD"])
+    assert services["kibana"]["depends_on"]["kibana-password"]["condition"] == (
+        "service_completed_successfully"
+    )
+    for name in PROJECT_SERVICES:
+        env = _environment(services[name])
+        url = env["NEWSWIRE_ELASTICSEARCH_URL"]
+        assert env.get("NEWSWIRE_ELASTICSEARCH_API_KEY") or REQUIRED_VAR.search(url), name
+
+
+def test_secure_override_adds_no_ports_or_images_of_its_own(secure: dict[str, Any]) -> None:
+    settings = Settings()
+    for name, service in secure["services"].items():
+        assert "ports" not in service, name
+        if "image" in service:
+            assert service["image"].endswith(f":{settings.elasticsearch_version}"), name
+
+
+def test_no_password_is_written_in_the_files(base: dict[str, Any], secure: dict[str, Any]) -> None:
+    for document in (base, secure):
+        for service in document["services"].values():
+            for key, value in _environment(service).items():
+                if "PASSWORD" in key:
+                    assert REQUIRED_VAR.fullmatch(value), key
+                assert not re.search(r"://[^:/@]+:[^$@/][^@/]*@", value), f"{key}={value}"
