@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     elasticsearch_url: str = "http://127.0.0.1:19200"
     elasticsearch_api_key: str | None = Field(default=None, repr=False)
     kibana_url: str = "http://127.0.0.1:5601"
+    kibana_api_key: str | None = Field(default=None, repr=False)
 
     # Topics
     topic_raw: str = "news.raw"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from newswire import __version__
-from newswire.cli import dlq, process, roles, search, sources, stack
+from newswire.cli import dlq, kibana, process, roles, search, sources, stack
 
 app = typer.Typer(
     name="newswire",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(stack.app, name="stack")
 app.add_typer(sources.app, name="sources")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(kibana.app, name="kibana")
 app.command()(roles.run)
 app.command()(roles.setup)
 app.command()(roles.connectors)

@@ -55,7 +55,12 @@ def run(
     )
 
 
-def setup(log_level: str = LogOpt) -> None:
+def setup(
+    kibana: bool = typer.Option(
+        False, "--kibana", help="Also import the Kibana saved objects (waits for Kibana)."
+    ),
+    log_level: str = LogOpt,
+) -> None:
     """Create the Kafka topics and the Elasticsearch index template (idempotent)."""
     from newswire.runtime import prepare
 
@@ -66,6 +71,22 @@ def setup(log_level: str = LogOpt) -> None:
         f"[green]ready[/]: topics {s.topic_raw}, {s.topic_articles}, {s.topic_dlq}, "
         f"{s.topic_state}; index template {s.index_prefix}-* with alias {s.index_alias}"
     )
+    if kibana:
+        from newswire.kibana import (
+            KibanaError,
+            bundled_saved_objects,
+            import_saved_objects,
+            wait_for_kibana,
+        )
+
+        try:
+            wait_for_kibana(s.kibana_url, timeout=180, api_key=s.kibana_api_key)
+            result = import_saved_objects(
+                s.kibana_url, bundled_saved_objects(), api_key=s.kibana_api_key
+            )
+        except KibanaError as exc:
+            raise fail(str(exc)) from exc
+        console.print(f"[green]kibana[/]: imported {result.get('successCount', 0)} saved objects")
 
 
 def connectors(sources: Path | None = SourcesOpt, log_level: str = LogOpt) -> None:
