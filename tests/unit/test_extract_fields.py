@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import lxml.html
 import pytest
 
+from pipeline.extract import language
 from pipeline.extract.fields import (
     clean_authors,
     clean_site_name,
@@ -115,8 +116,16 @@ def test_page_meta_from_json_ld_graph_and_meta_tags() -> None:
 
 
 def test_language_from_text_with_page_claim_as_fallback() -> None:
+    pytest.importorskip("py3langid", reason="py3langid not installed: the page's claim is used")
     english = "The council approved the new budget after a long debate on Monday evening."
     assert detect_language(english, declared="ur") == "en"
     assert detect_language("Kabul", declared="fa") == "fa"  # too short to tell
     urdu = "حکام کے مطابق بارش کا پانی کئی گرڈ اسٹیشنوں میں داخل ہو گیا اور بجلی معطل رہی"
     assert detect_language(urdu) == "ur"
+
+
+def test_without_an_identifier_the_page_claim_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(language, "_identifier", lambda: None)
+    text = "The council approved the new budget after a long debate on Monday evening."
+    assert detect_language(text, declared="ur") == "ur"
+    assert detect_language(text) is None

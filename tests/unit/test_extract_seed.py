@@ -62,3 +62,17 @@ def test_seed_metadata(seed_html: str) -> None:
     assert result.published_at == datetime(2025, 12, 18, 4, 30, tzinfo=UTC)
     assert result.lang == "en"
     assert result.method == "trafilatura" and result.version
+
+
+def test_seed_as_feed_text_is_cleaned_the_same_way() -> None:
+    """The text-only form of the seed (what a feed carries) goes through the text rules."""
+    text_file = SHARED / "samples" / "seed-article.txt"
+    if not text_file.exists():
+        pytest.skip(f"shared samples not available: {text_file} is absent")
+    result = extract(None, URL, fallback_text=text_file.read_text(encoding="utf-8"))
+    assert result.method == "feed"
+    assert result.body.startswith("Afghanistan’s Taliban government has sought")
+    assert "pic.twitter.com" not in result.body and "Read more" not in result.body
+    assert [e.handle for e in result.embeds] == ["taahir_khan"]
+    assert result.embeds[0].posted_at == datetime(2025, 12, 17, tzinfo=UTC)
+    assert [r.title[:27] for r in result.related] == ["Taliban’s Push for India Ti"]
