@@ -1,0 +1,93 @@
+"""MinHash signatures, explicit LSH band keys and the compact sketch used to verify.
+
+Why not ``datasketch.MinHashLSH``: its buckets live inside the index object (memory,
+Redis or Cassandra), keyed by bytes we do not control. Dedup state must be plain string
+keys in any ``MutableMapping`` so that each band bucket is one key that Kafka can route
+to the worker owning it. So datasketch computes the signature and this module does the
+banding: band ``i`` of ``r`` rows becomes the key ``"<ns>:<i>:<hash of its rows>"``.
+
+Verification cannot fetch the candidate's full signature without a second round trip
+through the owner of another key, so every band entry carries a *b-bit sketch*: the low
+4 bits of each of the 128 MinHash values (Li & König, "b-Bit Minwise Hashing", 2010).
+Two sketches agree on a position with probability ``J + (1 - J) / 16``, so ``J`` is
+recovered after correcting for chance. The standard error at J = 0.5 is 0.047 against
+0.044 for the full 32-bit signature, at an eighth of the size (64 bytes, 88 base64
+characters), which matters because the sketch is stored once per band.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+from datasketch import MinHash
+
+SKETCH_BITS = 4
+_NIBBLE = 0x0F
+_SCHEME = "affine32"  # datasketch >= 2.0 default; unbiased, uint32 values
+
+Signature = npt.NDArray[np.uint32]
+
+
+@functools.lru_cache(maxsize=4)
+def _permutations(num_perm: int, seed: int) -> tuple[npt.NDArray[np.uint32], ...]:
+    """Generating 128 permutations costs more than hashing a short article: do it once."""
+    return tuple(MinHash(num_perm=num_perm, seed=seed, scheme=_SCHEME).permutations)
+
+
+def signature(shingles: Iterable[bytes], num_perm: int, seed: int) -> Signature:
+    """The MinHash signature of a set of shingles (datasketch, SHA-1 based 32-bit hashes)."""
+    minhash = MinHash(
+        num_perm=num_perm, seed=seed, permutations=_permutations(num_perm, seed), scheme=_SCHEME
+    )
+    minhash.update_batch(list(shingles))
+    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+def band_keys(sig: Signature, bands: int, rows: int, namespace: str) -> tuple[str, ...]:
+    """One state key per band: equal keys mean ``rows`` equal MinHash values in that band.
+
+    Values are serialized little-endian explicitly so every worker, on any platform,
+    computes the same key for the same text.
+    """
+    if bands * rows > len(sig):
+        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
+    keys = []
+    for band in range(bands):
+        rows_bytes = sig[band * rows : (band + 1) * rows].astype("<u4").tobytes()
+        band_hash = hashlib.blake2b(rows_bytes, digest_size=8).hexdigest()
+        keys.append(f"{namespace}:{band:02d}:{band_hash}")
+    return tuple(keys)
+
+
+def sketch(sig: Signature) -> str:
+    """The low 4 bits of every MinHash value, two per byte, base64: what entries store."""
+    low = (sig & _NIBBLE).astype(np.uint8)
+    if len(low) % 2:
+        low = np.append(low, np.uint8(0))
+    packed = (low[0::2] << 4) | low[1::2]
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def _nibbles(encoded: str) -> npt.NDArray[np.uint8]:
+    packed = np.frombuffer(base64.b64decode(encoded), dtype=np.uint8)
+    return np.stack([packed >> 4, packed & _NIBBLE], axis=1).reshape(-1)
+
+
+def sketch_similarity(first: str, second: str) -> float:
+    """Jaccard estimate from two b-bit sketches, corrected for chance agreement."""
+    a, b = _nibbles(first), _nibbles(second)
+    if len(a) != len(b) or not len(a):
+        return 0.0  # sketches from another configuration never match
+    agree = float(np.count_nonzero(a == b)) / len(a)
+    chance = 1.0 / (1 << SKETCH_BITS)
+    return max(0.0, (agree - chance) / (1.0 - chance))
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Probability that LSH proposes a pair of this Jaccard similarity (the S-curve)."""
+    return float(1.0 - (1.0 - similarity**rows) ** bands)

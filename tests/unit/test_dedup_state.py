@@ -1,0 +1,244 @@
+"""Dedup state: bounded by expiry, JSON only, merges that converge, and the same
+decisions when every key lives on a different worker, including the race."""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from collections.abc import Iterator, MutableMapping
+from datetime import UTC, datetime, timedelta
+from itertools import permutations
+from typing import Any
+
+import pytest
+
+from newswire.models import article_id
+from pipeline.dedup import (
+    DEFAULT_CONFIG,
+    Conflict,
+    Deduplicator,
+    DedupOutcome,
+    Fingerprint,
+    correction_writes,
+    corrections,
+    decide,
+    fingerprint,
+    keys_for,
+    merge,
+)
+from pipeline.dedup.state import entry, json_size
+from tests.unit.test_dedup_corpus import EVENTS, RATES, Story
+
+T0 = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
+
+
+def story_fp(url: str, body: str, when: datetime = T0) -> Fingerprint:
+    return fingerprint(article_id(url), url, "src", None, body, when)
+
+
+def random_story(rng: random.Random, words: int = 120) -> str:
+    vocabulary = [f"w{n}" for n in range(3000)]
+    return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+
+class JsonTable(MutableMapping[str, Any]):
+    """Stores JSON text, as a faust Table with a JSON serializer does: a value mutated in
+    place after ``get`` would be lost, and a value that is not JSON would fail."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return json.loads(self.data[key])
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.data[key] = json.dumps(value)
+
+    def __delitem__(self, key: str) -> None:
+        del self.data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def test_expired_entries_are_ignored_then_swept_and_state_stays_bounded() -> None:
+    rng = random.Random(5)
+    table = JsonTable()
+    dedup = Deduplicator(table)
+    sizes = []
+    for day in range(70):
+        now = T0 + timedelta(days=day)
+        for n in range(3):
+            dedup.check(story_fp(f"https://x.example/{day}/{n}", random_story(rng), now), now)
+        dedup.sweep(now)
+        sizes.append(len(table))
+    per_story = 2 + DEFAULT_CONFIG.bands  # url + content + one member per band
+    window_days = DEFAULT_CONFIG.minhash_window.days + 1
+    assert max(sizes) <= window_days * 3 * per_story
+    assert sizes[-1] == sizes[40], "after one window the state stops growing"
+    oldest_seen = min(
+        (m["s"] for v in table.values() for m in (v if isinstance(v, list) else [v])),
+    )
+    assert oldest_seen >= (T0 + timedelta(days=69) - DEFAULT_CONFIG.minhash_window).timestamp()
+
+
+def test_an_exact_copy_after_the_window_is_new_even_before_a_sweep() -> None:
+    body = "\n\n".join(RATES)
+    dedup = Deduplicator({})
+    dedup.check(story_fp("https://a.example/1", body), T0)
+    later = T0 + DEFAULT_CONFIG.content_window + timedelta(days=1)
+    outcome = dedup.check(story_fp("https://b.example/1", body, later), later)
+    assert outcome.indexed and outcome.decision.method == "new"
+
+
+def test_state_bytes_per_story() -> None:
+    state: dict[str, Any] = {}
+    Deduplicator(state).check(story_fp("https://a.example/1", "\n\n".join(RATES)))
+    size = sum(json_size(key, value) for key, value in state.items())
+    assert len(state) == 2 + DEFAULT_CONFIG.bands
+    assert 4_000 < size < 8_000, size  # measured: 6.5 kB, 32 band members dominate
+
+
+def test_band_buckets_are_capped() -> None:
+    config = DEFAULT_CONFIG
+    state: dict[str, Any] = {}
+    body = "\n\n".join(RATES)
+    dedup = Deduplicator(state)
+    copies = [
+        story_fp(f"https://site{n}.example/rates", f"{body} site{n}")  # one word changed
+        for n in range(config.max_bucket + 10)
+    ]
+    for copy in copies:
+        dedup.check(copy)
+    buckets = [v for k, v in state.items() if k.startswith(config.lsh_namespace)]
+    assert max(len(b) for b in buckets) == config.max_bucket
+    head = copies[0]
+    assert all(head.id in {m["i"] for m in state[key]} for key in head.band_keys), (
+        "the head of a cluster is never evicted"
+    )
+
+
+def test_merge_is_commutative_and_idempotent() -> None:
+    config = DEFAULT_CONFIG
+    rng = random.Random(9)
+    band_key, exact_key = "lsh:03:00000000000000ff", "content:abc"
+    fps = [story_fp(f"https://s.example/{n}", random_story(rng)) for n in range(4)]
+    band_writes = [
+        [entry(fp.id, fp.id, fp.timestamp + n, fp.timestamp, fp.sketch)] for n, fp in enumerate(fps)
+    ]
+    exact_writes = [entry(fp.id, fp.id, fp.timestamp - n, fp.timestamp) for n, fp in enumerate(fps)]
+    # The same story again: demoted into another cluster, seen later, another sketch.
+    demoted = fps[0]
+    band_writes.append(
+        [entry(demoted.id, "z" * 32, demoted.timestamp, demoted.timestamp + 9, "AA==")]
+    )
+    exact_writes.append(entry(fps[3].id, "y" * 32, fps[3].timestamp - 3, fps[3].timestamp + 5))
+    for key, writes in ((band_key, band_writes), (exact_key, exact_writes)):
+        results = set()
+        for order in permutations(writes):
+            value: Any = None
+            for write in [*order, *order]:  # every write delivered twice
+                value, _ = merge(key, value, write, T0, config)
+            results.add(json.dumps(value, sort_keys=True))
+        assert len(results) == 1
+    value = None
+    for write in exact_writes:
+        value, _ = merge(exact_key, value, write, T0, config)
+    assert value is not None and value["i"] == fps[3].id, "earliest published holds the key"
+    assert value["c"] == "y" * 32 and value["s"] == fps[3].timestamp + 5, "demotion sticks"
+
+
+class Workers:
+    """N workers, each owning the keys that hash to it, like a co-partitioned faust Table.
+    Every read and every merge touches exactly one key on exactly one worker."""
+
+    def __init__(self, count: int) -> None:
+        self.tables: list[dict[str, Any]] = [{} for _ in range(count)]
+
+    def owner(self, key: str) -> dict[str, Any]:
+        return self.tables[zlib.crc32(key.encode()) % len(self.tables)]
+
+    def read(self, fp: Fingerprint) -> dict[str, Any]:
+        return {key: self.owner(key).get(key) for key in keys_for(fp)}
+
+    def write(self, writes: dict[str, Any], now: datetime) -> list[Conflict]:
+        conflicts = []
+        for key, incoming in writes.items():
+            table = self.owner(key)
+            value, found = merge(key, table.get(key), incoming, now, DEFAULT_CONFIG)
+            table[key] = value
+            conflicts += found
+        return conflicts
+
+    def check(self, fp: Fingerprint, now: datetime) -> tuple[DedupOutcome, list[Conflict]]:
+        outcome, writes = decide(fp, self.read(fp), now)
+        return outcome, self.write(writes, now)
+
+
+def all_stories() -> list[Story]:
+    return [s for e in EVENTS.values() for s in e["original"] + e["others"] + e["copies"]]
+
+
+def test_partitioned_state_gives_the_same_decisions_as_one_dict() -> None:
+    single, workers = Deduplicator({}), Workers(4)
+    stream = all_stories() + all_stories()[:3]  # and three replays
+    for n, story in enumerate(stream):
+        fp = story_fp(f"https://{story.key}.example/", story.body, T0 + timedelta(minutes=n))
+        expected = single.check(fp, T0)
+        outcome, conflicts = workers.check(fp, T0)
+        assert outcome == expected and conflicts == []
+    merged: dict[str, Any] = {}
+    for table in workers.tables:
+        assert not set(merged) & set(table), "each key lives on one worker only"
+        merged.update(table)
+    assert merged == single.state
+
+
+@pytest.mark.parametrize("kind", ["exact", "near"])
+@pytest.mark.parametrize("arrival", ["a-first", "b-first"])
+def test_a_race_between_two_workers_resolves_to_the_earliest_story(kind: str, arrival: str) -> None:
+    workers = Workers(3)
+    event = EVENTS["strike"]
+    body_a = event["original"][0].body
+    body_b = body_a if kind == "exact" else event["copies"][0].body
+    a = story_fp("https://a.example/strike", body_a, T0)  # published first
+    b = story_fp("https://b.example/strike", body_b, T0 + timedelta(minutes=5))
+
+    # Both read before either writes: each believes it is first.
+    seen_a, seen_b = workers.read(a), workers.read(b)
+    (out_a, writes_a), (out_b, writes_b) = decide(a, seen_a, T0), decide(b, seen_b, T0)
+    assert out_a.decision.method == out_b.decision.method == "new"
+
+    order = [writes_a, writes_b] if arrival == "a-first" else [writes_b, writes_a]
+    conflicts = workers.write(order[0], T0) + workers.write(order[1], T0)
+    assert conflicts, "the merge at the key owner reveals the race"
+    assert {(c.winner, c.loser) for c in conflicts} == {(a.id, b.id)}
+    (correction,) = corrections(conflicts)
+    assert correction.method == ("content" if kind == "exact" else "minhash")
+
+    # The caller corrects the loser; later copies and replays follow the winner.
+    workers.write(correction_writes(b, correction, a.timestamp, T0), T0)
+    third = story_fp("https://c.example/strike", event["copies"][1].body, T0)
+    out_c, _ = workers.check(third, T0)
+    assert out_c.cluster_id == a.id
+    replay_b, _ = workers.check(b, T0)
+    if kind == "exact":
+        assert replay_b.action == "merge" and replay_b.merge_into == a.id
+    else:
+        assert replay_b.indexed and replay_b.duplicate_of == a.id
+
+
+def test_the_race_outcome_does_not_depend_on_which_write_lands_first() -> None:
+    finals = []
+    for first, second in ((0, 1), (1, 0)):
+        workers = Workers(2)
+        fps = [story_fp(f"https://{n}.example/", "\n\n".join(RATES)) for n in ("p", "q")]
+        plans = [decide(fp, workers.read(fp), T0)[1] for fp in fps]
+        workers.write(plans[first], T0)
+        workers.write(plans[second], T0)
+        finals.append(workers.tables)
+    assert finals[0] == finals[1]
