@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     # Processing
     processor_data_dir: Path | None = None
+    processor_store: str = Field(
+        default="rocksdb://", description="faust table store: rocksdb:// (rocksdict) or memory://"
+    )
+    dedup_sweep_seconds: float = 600.0
     extraction_timeout_s: float = 20.0
     max_raw_bytes: int = 10 * 1024 * 1024
 

@@ -1,1 +1,1 @@
-"""Processing: pure rules (extract, clean, dedup, tag), thin faust agents, the Elasticsearch adapter."""
+"""Processing: pure rules (extract, clean, dedup, tag), thin faust agents, the ES adapter."""

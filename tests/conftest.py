@@ -62,6 +62,7 @@ def namespace(stack: None) -> Iterator[dict[str, str]]:
         "NEWSWIRE_INDEX_ALIAS": f"{ns}-news",
         "NEWSWIRE_HTTP_ALLOW_PRIVATE": "true",
         "NEWSWIRE_PROCESSOR_DATA_DIR": f"/tmp/newswire-test/{ns}",
+        "NEWSWIRE_PROCESSOR_STORE": "memory://",
     }
     yield env
     _cleanup(env)

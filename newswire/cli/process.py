@@ -38,9 +38,12 @@ def process(
     Lines that fail are written, with the reason, to the dead-letters file.
     """
     from pipeline.chain import process as run_chain
+    from pipeline.dedup import Deduplicator
     from pipeline.tagging import default_taggers
 
     taggers = default_taggers()
+    dedup = Deduplicator({})  # one run's memory: copies within the file are merged
+    merged = 0
     dlq_path = dead_letters or output.with_suffix(".dlq.jsonl")
     lines = input.read_text(encoding="utf-8").splitlines()
     ok = failed = 0
@@ -67,8 +70,15 @@ def process(
                 letter = DeadLetter.for_error("processor", exc, line, offset=number)
                 dlq.write(letter.model_dump_json() + "\n")
                 continue
-            out.write(article.model_dump_json(exclude_none=True) + "\n")
+            _, indexed = dedup.check_article(article)
+            if indexed is None:
+                merged += 1
+                continue
+            out.write(indexed.model_dump_json(exclude_none=True) + "\n")
             ok += 1
-    console.print(f"{ok} articles written to {output}; {failed} failed (see {dlq_path})")
+    console.print(
+        f"{ok} articles written to {output}; {merged} exact copies merged; "
+        f"{failed} failed (see {dlq_path})"
+    )
     if ok == 0 and failed:
         raise fail("no line could be processed")

@@ -1,9 +1,16 @@
-"""The processor: a faust agent from ``news.raw`` to ``news.articles``.
+"""The processor: faust agents from ``news.raw`` to ``news.articles``, in two stages.
 
-The agent only moves bytes and handles failure; the work is ``pipeline.chain.process``,
-run in a thread pool with a time bound so one pathological page cannot stall a
-partition. Anything that fails becomes a dead letter with its reason, and the stream
-goes on.
+1. ``process-raw`` (scales with ``news.raw``'s partitions, N workers): the pure chain
+   ``pipeline.chain.process`` in a thread pool with a time bound, so one pathological
+   page cannot stall a partition. Its articles go to the internal ``<group>-dedup`` topic.
+2. ``dedup`` (one partition, so exactly one worker at a time): every decision reads and
+   writes one faust Table, so exact and near-duplicate detection is global however many
+   workers run stage 1. The Table's changelog lets another worker take over on failure.
+   The stage is cheap (a fingerprint is ~1 ms, the lookups microseconds), so one
+   partition carries far more than any news firehose; the dedup package documents how to
+   shard it by key (every state operation touches one key) if that ever stops being true.
+
+Anything that fails becomes a dead letter with its reason, and the stream goes on.
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ from typing import Any
 
 import faust
 
-from newswire.models import DeadLetter, RawItem
+from newswire.models import Article, DeadLetter, RawItem
 from newswire.settings import Settings
 from pipeline.chain import Tagger, process
+from pipeline.dedup import Deduplicator
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +40,11 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     app = faust.App(
         settings.processor_group,
         broker=f"kafka://{settings.kafka_bootstrap}",
-        store="memory://",
+        store=_store(settings.processor_store),
         datadir=str(datadir),
         web_enabled=False,
+        key_serializer="json",  # the dedup Table's; every topic sets its own (raw bytes)
+        value_serializer="json",
         topic_partitions=settings.topic_partitions,
         consumer_auto_offset_reset="earliest",
         broker_commit_every=200,
@@ -46,6 +56,15 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     raw_topic = app.topic(settings.topic_raw, value_serializer="raw", key_serializer="raw")
     articles = app.topic(settings.topic_articles, value_serializer="raw", key_serializer="raw")
     dlq = app.topic(settings.topic_dlq, value_serializer="raw", key_serializer="raw")
+    to_dedup = app.topic(
+        f"{settings.processor_group}-dedup",
+        partitions=1,
+        internal=True,
+        value_serializer="raw",
+        key_serializer="raw",
+    )
+    state = app.Table("dedup-state", default=None, partitions=1)
+    deduplicator = Deduplicator(state)
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
     timeout = settings.extraction_timeout_s
 
@@ -73,7 +92,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             )
             await dlq.send(key=key, value=letter.to_json_bytes())
             return
-        await articles.send(key=article.id.encode(), value=article.to_json_bytes())
+        await to_dedup.send(key=article.id.encode(), value=article.to_json_bytes())
 
     @app.agent(raw_topic, name="process-raw")
     async def process_raw(stream: faust.StreamT[Any]) -> None:
@@ -82,4 +101,32 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             where = {"partition": msg.partition, "offset": msg.offset}
             await handle(event.key, event.value, where)
 
+    @app.agent(to_dedup, name="dedup")
+    async def dedup(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            article = Article.model_validate_json(event.value)
+            outcome, indexed = deduplicator.check_article(article)
+            if indexed is None:
+                log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
+                         outcome.decision.method)  # fmt: skip
+                continue
+            await articles.send(key=indexed.id.encode(), value=indexed.to_json_bytes())
+
+    @app.timer(settings.dedup_sweep_seconds)
+    async def sweep_dedup_state() -> None:
+        removed = deduplicator.sweep()
+        if removed:
+            log.info("dedup state: %d expired keys removed", removed)
+
     return app
+
+
+def _store(wanted: str) -> str:
+    """RocksDB through rocksdict when it is installed (the `rocksdb` extra), else memory."""
+    if wanted.startswith("rocksdb"):
+        try:
+            import rocksdict  # noqa: F401
+        except ImportError:
+            log.warning("rocksdict is not installed: dedup state is kept in memory only")
+            return "memory://"
+    return wanted
