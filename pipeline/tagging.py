@@ -1,9 +1,39 @@
-"""The tagging steps the processor runs after extraction (regions, topics)."""
+"""The tagging steps the processor runs after extraction: regions, then topics.
+
+Both taggers are pure and load their data once per process (on first use); the title
+and the clean body are their only input, so the publisher's country never leaks into
+what a story is about.
+"""
 
 from __future__ import annotations
 
+from newswire.models import Article, TopicScore
 from pipeline.chain import Tagger
+from pipeline.tag.regions import tag_regions
+from pipeline.tag.topics import tag_topics
+
+
+def tag_article_regions(article: Article) -> Article:
+    # Related links were cut out of the body but the story still points at them: their
+    # titles count as mentions, placed last so they weigh least on the focus.
+    text = "\n\n".join([article.body, *(r.title for r in article.related)])
+    tags = tag_regions(article.title, text, article.lang)
+    return article.model_copy(
+        update={
+            "focus_countries": tags.focus_countries,
+            "countries": tags.countries,
+            "subdivisions": tags.subdivisions,
+            "world_regions": tags.world_regions,
+            "places": tags.places,
+        }
+    )
+
+
+def tag_article_topics(article: Article) -> Article:
+    tags = tag_topics(article.title, article.body, article.lang)
+    scores = [TopicScore(topic=s.topic, score=round(s.score, 4)) for s in tags.topic_scores]
+    return article.model_copy(update={"topics": tags.topics, "topic_scores": scores})
 
 
 def default_taggers() -> tuple[Tagger, ...]:
-    return ()
+    return (tag_article_regions, tag_article_topics)

@@ -46,6 +46,13 @@ class SourceHealth:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @classmethod
+    def restore(cls, saved: dict[str, Any]) -> SourceHealth:
+        """Counters carry over a restart; a fatal source is tried again (its config may
+        have been fixed since)."""
+        known = {k: v for k, v in saved.items() if k in cls.__dataclass_fields__}
+        return cls(**{**known, "fatal": False})
+
 
 @dataclass
 class _Scheduled:
@@ -104,6 +111,7 @@ class Runner:
             sched = _Scheduled(source, cls(source.ref(), config, self.http))
             if source.id in saved:
                 sched.cursor = saved[source.id].get("cursor", {})
+                sched.health = SourceHealth.restore(saved[source.id].get("stats", {}))
             self._sources[source.id] = sched
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -148,12 +156,12 @@ class Runner:
         delay = source.interval
         try:
             page = sched.connector.fetch(dict(sched.cursor))
-            self._deliver(sched, page)
             health.polls += 1
             health.consecutive_failures = 0
             health.fatal = False
             health.last_success = time.time()
             health.not_modified += page.stats.get("not_modified", 0)
+            self._deliver(sched, page)  # saves the cursor with these stats once Kafka acked
             if page.more:
                 delay = 0.0
             elif page.interval_hint:
@@ -210,6 +218,10 @@ class Runner:
         health.consecutive_failures += 1
         health.last_error = f"{type(exc).__name__}: {exc}"
         log.warning("source %s: %s (next try in %.0fs)", sched.source.id, health.last_error, delay)
+        try:  # the failure is reported in the source's state; the cursor stays as it was
+            self.state.save(sched.source.id, {"cursor": sched.cursor, "stats": health.as_dict()})
+        except Exception as save_error:  # Kafka itself may be the failure
+            log.warning("source %s: could not save its state: %s", sched.source.id, save_error)
         return delay
 
     def _backoff(self, health: SourceHealth) -> float:

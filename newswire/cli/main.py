@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from newswire import __version__
-from newswire.cli import dlq, kibana, process, roles, search, sources, stack
+from newswire.cli import dlq, kibana, process, roles, search, sources, stack, status
 
 app = typer.Typer(
     name="newswire",
@@ -24,6 +24,7 @@ app.command()(roles.processor)
 app.command()(roles.indexer)
 app.command()(process.process)
 app.command()(search.search)
+app.command()(status.status)
 
 
 def _version(value: bool) -> None:

@@ -75,6 +75,13 @@ def test_feed_to_search_and_replay_is_idempotent(tmp_path: Path, namespace: dict
             assert doc["source"]["name"] == "Steppe Courier"
             assert doc["source"]["country"] == "KZ"
 
+        status = _newswire(["status", "--json"], namespace)
+        assert status.returncode == 0, status.stderr
+        report = json.loads(status.stdout)
+        assert report["lag"] == {"processor": 0, "indexer": 0}
+        assert report["sources"]["steppe-courier"]["items"] == 6
+        assert report["sources"]["steppe-courier"]["errors"] == 0
+
         found = _newswire(["search", "Tashkent rail corridor", "--json"], namespace)
         assert found.returncode == 0, found.stderr
         result = json.loads(found.stdout)
@@ -124,6 +131,9 @@ def test_restart_resumes_without_refetching(tmp_path: Path, namespace: dict[str,
             == 0
         )
         assert len(_documents(namespace)) == 5
+        status = json.loads(_newswire(["status", "--json"], namespace).stdout)
+        assert status["sources"]["steppe-courier"]["items"] == 5  # counters survive a restart
+        assert status["sources"]["steppe-courier"]["polls"] == 2
         for path, count in page_hits.items():
             assert site.hits[path] == count, f"{path} was fetched again after restart"
     finally:

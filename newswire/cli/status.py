@@ -1,0 +1,66 @@
+"""``newswire status``: is the pipeline keeping up, and which sources are failing?"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from newswire.cli.common import fail, out, settings
+
+
+def status(as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
+    """Consumer lag of each stage and the health of every source (from news.connector-state)."""
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+
+    from connectors.sdk.state import KafkaStateStore
+    from newswire.kafka import LagProbe
+
+    s = settings()
+    try:
+        probe = LagProbe(s)
+        try:
+            lags = {
+                "processor": probe.lag(s.processor_group, s.topic_raw),
+                "indexer": probe.lag(s.indexer_group, s.topic_articles),
+            }
+        finally:
+            probe.close()
+        producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap)
+        try:
+            states = KafkaStateStore(producer, s.kafka_bootstrap, s.topic_state).load_all()
+        finally:
+            producer.close()
+    except KafkaError as exc:
+        raise fail(f"cannot reach Kafka at {s.kafka_bootstrap}: {exc}") from exc
+    report: dict[str, Any] = {
+        "lag": lags,
+        "sources": {sid: st.get("stats", {}) for sid, st in sorted(states.items())},
+    }
+    if as_json:
+        out.print_json(json.dumps(report))
+        return
+    out.print(f"lag: processor {lags['processor']} raw items, indexer {lags['indexer']} articles")
+    table = Table(title=f"{len(states)} sources")
+    for col in ("source", "polls", "items", "errors", "last success", "last error"):
+        table.add_column(col, overflow="fold")
+    now = time.time()
+    for sid, stats in report["sources"].items():
+        last = stats.get("last_success")
+        ago = f"{(now - last) / 60:.0f} min ago" if last else "never"
+        error = stats.get("last_error") or ""
+        style = "red" if stats.get("consecutive_failures") else ""
+        table.add_row(
+            sid,
+            str(stats.get("polls", 0)),
+            str(stats.get("items", 0)),
+            str(stats.get("errors", 0)),
+            ago,
+            error[:120],
+            style=style,
+        )
+    out.print(table)

@@ -1,0 +1,1 @@
+"""Gazetteer, matching and disambiguation behind ``pipeline.tag.regions``."""

@@ -1,0 +1,166 @@
+"""Find gazetteer names in a story: longest match first, then the local context tests.
+
+Longest match is what keeps "Papua New Guinea", "New Mexico" and "Bank of America" from being
+read as Guinea, Mexico and America. The local tests look only at the neighbouring words: a first
+name before "Jordan", "province" after "Kabul", "in" before "French". Decisions that need the
+whole story (which Georgia, is this Chad a person) are made in ``resolve.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.tag.geo.gazetteer import ANY, CAPS, INITIAL, Alias, Gazetteer, Kind
+from pipeline.tag.geo.text import Token, arabic_variants, is_arabic_script, is_cyrillic
+
+PLACE_KINDS = frozenset({Kind.COUNTRY, Kind.CAPITAL, Kind.CITY, Kind.SUBDIVISION})
+TITLE, LEAD, BODY = 0, 1, 2
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int  # token index
+    end: int  # token index after the last token
+    keys: tuple[str, ...]
+    entries: list[int]
+    zone: int
+    person: bool = False
+    venue: bool = False  # "in Doha": the place where it happened, not an actor
+
+
+def lookup_keys(gaz: Gazetteer, tokens: list[Token]) -> list[str]:
+    """Keys as the index stores them: Russian case forms are reduced to the nominative."""
+    out = []
+    for tok in tokens:
+        k = tok.key
+        if k and is_cyrillic(k):
+            k = gaz.ru_lemmas.get(k, k)
+        out.append(k)
+    return out
+
+
+def _case_ok(tok: Token, rule: int, single: bool) -> bool:
+    if rule == ANY:
+        return True
+    if rule == CAPS:
+        return tok.all_caps
+    if rule == INITIAL:
+        # "MAN" or "ABA" in capitals is an acronym, not the town of Man or Aba.
+        return tok.upper_initial and not (single and tok.all_caps and len(tok.text) <= 3)
+    return True
+
+
+def find_mentions(
+    gaz: Gazetteer, tokens: list[Token], keys: list[str], zone_ends: tuple[int, int]
+) -> list[Mention]:
+    mentions: list[Mention] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        first = keys[i]
+        candidates = [first]
+        if first and is_arabic_script(first) and first not in gaz.index:
+            candidates.extend(arabic_variants(first))
+        best_len = 0
+        best_keys: tuple[str, ...] = ()
+        best_entries: list[int] = []
+        for cand in candidates:
+            aliases: list[Alias] = []
+            if i + 1 < n and tokens[i].joins_next:
+                aliases.extend(gaz.index2.get((cand, keys[i + 1]), ()))
+            aliases.extend(gaz.index.get(cand, ()))
+            for alias in aliases:
+                size = len(alias.keys)
+                if size < best_len or i + size > n:
+                    continue
+                if not _tail_ok(tokens, keys, i, alias.keys, alias.case):
+                    continue
+                if size > best_len:
+                    best_len, best_keys, best_entries = size, alias.keys, list(alias.entries)
+                else:
+                    best_entries.extend(e for e in alias.entries if e not in best_entries)
+        if best_len:
+            start = tokens[i].start
+            zone = TITLE if start < zone_ends[0] else LEAD if start < zone_ends[1] else BODY
+            mentions.append(Mention(i, i + best_len, best_keys, best_entries, zone))
+            i += best_len
+        else:
+            i += 1
+    return mentions
+
+
+def _tail_ok(
+    tokens: list[Token], keys: list[str], i: int, alias_keys: tuple[str, ...], case: tuple[int, ...]
+) -> bool:
+    single = len(alias_keys) == 1
+    for j in range(len(alias_keys)):
+        if j > 1 and (keys[i + j] != alias_keys[j] or not tokens[i + j - 1].joins_next):
+            return False
+        if not _case_ok(tokens[i + j], case[j], single):
+            return False
+    return True
+
+
+def apply_local_context(gaz: Gazetteer, tokens: list[Token], mentions: list[Mention]) -> None:
+    """Drop readings that the neighbouring words rule out (in place)."""
+    n = len(tokens)
+    starts_org = {
+        m.start for m in mentions if any(gaz.entries[e].kind is Kind.ORG for e in m.entries)
+    }
+    for m in mentions:
+        prev = tokens[m.start - 1] if m.start > 0 and tokens[m.start - 1].joins_next else None
+        nxt = tokens[m.end] if m.end < n and tokens[m.end - 1].joins_next else None
+        entries = [gaz.entries[e] for e in m.entries]
+        if any(e.language_name for e in entries):
+            in_language = (prev is not None and prev.key in gaz.language_before) or (
+                nxt is not None and nxt.key in gaz.language_after
+            )
+            if in_language:
+                m.entries = [e for e in m.entries if not gaz.entries[e].language_name]
+        if len(m.keys) == 1 and any(e.kind in PLACE_KINDS for e in entries):
+            m.person = _looks_like_person(gaz, m, prev, nxt) or (
+                nxt is not None and nxt.upper_initial and m.end in starts_org
+            )  # "Vladimir Putin": a first name before a known person
+            if m.person:
+                m.entries = [e for e in m.entries if gaz.entries[e].kind not in PLACE_KINDS]
+        _prefer_city_or_subdivision(gaz, m, prev, nxt)
+        m.venue = m.start > 0 and tokens[m.start - 1].key in gaz.venue_words
+
+
+def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None) -> bool:
+    """A first name or title before the name, or a surname after a name that is also a first
+    name: "Michael Jordan", "Mr Chad", "Jordan Peterson", "George Washington"."""
+    if (
+        prev is not None
+        and prev.upper_initial
+        and (prev.key in gaz.honorifics or prev.key in gaz.given_names)
+    ):
+        return True
+    if nxt is None or not nxt.upper_initial or nxt.key in gaz.not_surnames:
+        return False
+    rule = gaz.ambiguities.get(m.keys)
+    first_name_like = (rule is not None and rule.person) or m.keys[0] in gaz.given_names
+    return first_name_like and nxt.key in gaz.surnames
+
+
+def _prefer_city_or_subdivision(
+    gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None
+) -> None:
+    """Same country, same name: "Kabul" is the city, "Kabul province" the province."""
+    kinds = {gaz.entries[e].kind for e in m.entries}
+    if Kind.SUBDIVISION not in kinds or not kinds & {Kind.CITY, Kind.CAPITAL}:
+        return
+    region_word = (prev is not None and prev.key in gaz.subdivision_before) or (
+        nxt is not None and nxt.key in gaz.subdivision_after
+    )
+    city_countries = {
+        gaz.entries[e].country for e in m.entries if gaz.entries[e].kind is not Kind.SUBDIVISION
+    }
+    keep = []
+    for e in m.entries:
+        entry = gaz.entries[e]
+        is_sub = entry.kind is Kind.SUBDIVISION
+        if entry.country in city_countries and is_sub != region_word:
+            continue
+        keep.append(e)
+    m.entries = keep

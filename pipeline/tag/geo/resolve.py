@@ -1,0 +1,236 @@
+"""From mentions to readings: which place each name means, and how much each country weighs.
+
+A story supports its own reading of an ambiguous name: "Georgia" beside Atlanta is the US state,
+beside Tbilisi the country; "Jordan" beside NBA is a player. Resolution therefore runs in passes:
+unambiguous mentions first (they are the story's evidence), then the ambiguous ones against that
+evidence and the cues in ``context.yaml``, then the weak ones (small towns, second-level
+subdivisions, names that are also words), which count only where their country is already there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from pipeline.tag.geo.gazetteer import (
+    STRONG_CITY_POPULATION,
+    WELL_KNOWN_POPULATION,
+    Ambiguity,
+    Entry,
+    Gazetteer,
+    Kind,
+)
+from pipeline.tag.geo.matcher import Mention
+from pipeline.tag.geo.text import Token
+
+KIND_WEIGHT: dict[Kind, float] = {
+    Kind.COUNTRY: 1.0,
+    Kind.METONYM: 1.0,
+    Kind.CAPITAL: 0.9,
+    Kind.ORG: 0.8,
+    Kind.SUBDIVISION: 0.8,
+    Kind.DEMONYM: 0.7,
+    Kind.CITY: 0.6,
+}
+"""How strongly one mention says "this story is about that country": a name or its government
+more than a nationality ("Chinese nationals") or a town."""
+ZONE_WEIGHT = (3.0, 2.0, 1.0)
+"""Title, lead paragraph, rest of the body: editors put what the story is about first."""
+WEAK_FACTOR = 0.5
+EVIDENCE_CAP = 3.0
+COORDINATORS = frozenset({"and", "or", "&", "и", "или", "و", "یا", "اور"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A mention resolved to one entry."""
+
+    entry: Entry
+    zone: int
+    position: int
+    venue: bool = False
+
+    @property
+    def weight(self) -> float:
+        kind = Kind.CITY if self.venue and self.entry.kind is Kind.CAPITAL else self.entry.kind
+        w = KIND_WEIGHT.get(kind, 0.0) * ZONE_WEIGHT[self.zone]
+        return w * WEAK_FACTOR if self.entry.weak else w
+
+
+def doc_cue_keys(tokens: list[Token], keys: list[str]) -> frozenset[str]:
+    """Every word key of the story and every joined pair, for cue look-ups."""
+    out = set(keys)
+    for i in range(len(tokens) - 1):
+        if tokens[i].joins_next:
+            out.add(f"{keys[i]} {keys[i + 1]}")
+    return frozenset(out)
+
+
+def resolve(
+    gaz: Gazetteer, mentions: list[Mention], tokens: list[Token], cue_keys: frozenset[str]
+) -> tuple[list[Reading], list[tuple[str, int]]]:
+    """Readings of place mentions, and the regions named directly (with their positions)."""
+    regions: list[tuple[str, int]] = []
+    person_keys = {
+        m.keys
+        for m in mentions
+        if m.person and (rule := gaz.ambiguities.get(m.keys)) is not None and rule.person
+    }
+    live: list[Mention] = []
+    for m in mentions:
+        entries = [gaz.entries[e] for e in m.entries]
+        if not entries or any(e.kind is Kind.NONE for e in entries):
+            continue
+        if any(e.kind is Kind.REGION for e in entries):
+            regions.extend((e.code, m.start) for e in entries if e.kind is Kind.REGION)
+            continue
+        if m.keys in person_keys:
+            continue
+        live.append(m)
+
+    evidence: dict[str, float] = defaultdict(float)
+    readings: dict[int, Reading] = {}
+
+    def read(idx: int, entry: Entry, counts: bool) -> None:
+        m = live[idx]
+        readings[idx] = Reading(entry, m.zone, m.start, m.venue)
+        if counts and entry.country:
+            evidence[entry.country] += readings[idx].weight
+
+    # Pass 1: names that can only mean places in one country.
+    for idx, m in enumerate(live):
+        entries = [gaz.entries[e] for e in m.entries]
+        strong = [e for e in entries if not e.weak]
+        if m.keys not in gaz.ambiguities and strong and len({e.country for e in entries}) == 1:
+            read(idx, max(strong, key=_prior), counts=True)
+    # Pass 2: names shared by places in several countries, against that evidence.
+    for idx, m in enumerate(live):
+        if idx in readings:
+            continue
+        entries = [gaz.entries[e] for e in m.entries]
+        rule = gaz.ambiguities.get(m.keys)
+        chosen: Entry | None
+        if rule is not None:
+            coordinated = _coordinated(live, idx, tokens, gaz)
+            chosen = _by_rule(gaz, rule, entries, evidence, cue_keys, coordinated)
+            if chosen is not None and chosen.weak:
+                chosen = replace(chosen, weak=False)  # the story chose it: no longer weak
+        else:
+            chosen = _by_namesakes(entries, evidence)
+        if chosen is not None:
+            read(idx, chosen, counts=not chosen.weak)
+    # Pass 3: weak names, only where their country already has evidence.
+    for idx, m in enumerate(live):
+        if idx in readings:
+            continue
+        weak = [gaz.entries[e] for e in m.entries if evidence.get(gaz.entries[e].country or "", 0)]
+        chosen = _by_evidence(weak, evidence)
+        if chosen is not None:
+            read(idx, chosen, counts=False)
+    return [readings[i] for i in sorted(readings)], regions
+
+
+def _prior(entry: Entry) -> float:
+    """Which reading a bare name prefers when the story gives no other clue."""
+    base = {
+        Kind.COUNTRY: 3.0,
+        Kind.CAPITAL: 2.5,
+        Kind.METONYM: 2.5,
+        Kind.ORG: 2.0,
+        Kind.DEMONYM: 2.0,
+        Kind.SUBDIVISION: 1.5,
+        Kind.CITY: 1.0,
+    }.get(entry.kind, 0.0)
+    if entry.population:
+        base += math.log10(entry.population) / 10
+    return base - (1.0 if entry.weak else 0.0)
+
+
+def _by_evidence(entries: list[Entry], evidence: dict[str, float]) -> Entry | None:
+    if not entries:
+        return None
+    return max(
+        entries,
+        key=lambda e: 2.0 * min(evidence.get(e.country or "", 0.0), EVIDENCE_CAP) + _prior(e),
+    )
+
+
+def _by_namesakes(entries: list[Entry], evidence: dict[str, float]) -> Entry | None:
+    """Same name, several countries. The story's evidence decides between strong readings and
+    weak ones of a real size (Valencia, Spain is "weak" only because "valencia" is a word); a
+    small weak namesake (Santa Fe, New Mexico over Santa Fe province) wins only against a strong
+    reading the story does not back, and never against a capital or a big city."""
+    strong = [e for e in entries if not e.weak]
+    if not strong:
+        return None
+
+    def backed(e: Entry) -> bool:
+        return evidence.get(e.country or "", 0) > 0
+
+    sized = [e for e in entries if e.weak and backed(e) and e.population >= STRONG_CITY_POPULATION]
+    pool = strong + sized
+    if any(backed(e) for e in pool):
+        return _by_evidence(pool, evidence)
+    small = [e for e in entries if e.weak and backed(e)]
+    prominent = any(
+        e.kind in (Kind.CAPITAL, Kind.COUNTRY) or e.population >= WELL_KNOWN_POPULATION
+        for e in strong
+    )
+    if small and not prominent:
+        return _by_evidence(small, evidence)
+    return _by_evidence(strong, evidence)
+
+
+def _coordinated(live: list[Mention], idx: int, tokens: list[Token], gaz: Gazetteer) -> bool:
+    """Is the mention listed with a country ("Jordan and Egypt", "Syria, Jordan")?"""
+    m = live[idx]
+    for other in live[max(idx - 1, 0) : idx + 2]:
+        if other is m or not any(gaz.entries[e].kind is Kind.COUNTRY for e in other.entries):
+            continue
+        lo, hi = (other, m) if other.start < m.start else (m, other)
+        between = tokens[lo.end : hi.start]
+        if len(between) == 0 or (len(between) == 1 and between[0].key in COORDINATORS):
+            return True
+    return False
+
+
+def _by_rule(
+    gaz: Gazetteer,
+    rule: Ambiguity,
+    entries: list[Entry],
+    evidence: dict[str, float],
+    cue_keys: frozenset[str],
+    coordinated: bool,
+) -> Entry | None:
+    """Score each reading of an ambiguous name; "none" means it is not a place here."""
+    by_reading: dict[str, Entry] = {}
+    for e in entries:
+        reading = e.code if e.kind is Kind.SUBDIVISION else e.country or ""
+        if e.kind is Kind.SUBDIVISION and reading not in rule.cues:
+            reading = e.country or ""
+        by_reading.setdefault(reading, e)
+    evidenced = {c for c, v in evidence.items() if v > 0}
+    best, best_score = "none", 0.0
+    for reading, cues in rule.cues.items():
+        score = float(len(cues & cue_keys))
+        if reading != "none":
+            if reading not in by_reading:
+                continue
+            country = by_reading[reading].country or ""
+            score += min(evidence.get(country, 0.0), EVIDENCE_CAP)
+            near = gaz.neighbours.get(country, frozenset()) | _same_region(gaz, country, evidenced)
+            if evidenced & near or coordinated:
+                score += 1.0
+            if reading == rule.default and (
+                "none" not in rule.cues or not evidenced - {country} or evidenced & near
+            ):
+                score += 0.5
+        if score > best_score:
+            best, best_score = reading, score
+    return None if best == "none" else by_reading.get(best)
+
+
+def _same_region(gaz: Gazetteer, country: str, candidates: set[str]) -> frozenset[str]:
+    region = gaz.country_regions.get(country)
+    return frozenset(c for c in candidates if c != country and gaz.country_regions.get(c) == region)

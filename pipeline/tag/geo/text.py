@@ -1,0 +1,245 @@
+"""Tokens and their match keys: one normalisation shared by the gazetteer and the text.
+
+Names are matched token by token, so the gazetteer and the story must reduce a word to the same
+key. The key drops what varies without changing the name: case, Latin diacritics ("Kābul"), the
+possessive ("Iran's"), Arabic-script letter variants (ي/ی, ك/ک, ة/ه, alef forms), harakat and
+tatweel, and the article "ال". Russian case endings are handled by the gazetteer (it declines its
+own names, see ``russian_forms``) rather than by stemming the text, which would merge "груз"
+(cargo) with "Грузия".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Marks and joiners that carry no letter: harakat, Quranic marks, superscript alef, tatweel,
+# zero-width joiner, soft hyphen, hamza above/below (the bare hamza too: writers drop it).
+_DELETE = dict.fromkeys(
+    [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640, 0x200D, 0x00AD, 0x0621],
+)
+_ARABIC_LETTERS = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ې": "ی",
+        "ۍ": "ی",
+        "ے": "ی",
+        "ۓ": "ی",
+        "ك": "ک",
+        "ڪ": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "ہ": "ه",
+        "ھ": "ه",
+        "ۃ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ګ": "گ",
+    }
+)
+_LATIN_EXTRA = str.maketrans(
+    {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ð": "d", "þ": "th"}
+)
+_APOSTROPHES = "'’ʼʻ`´"
+_MARKS = re.compile(r"[.'’ʼʻ`´]")
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’ʼ][^\W_]+)*", re.UNICODE)
+_JOINING_GAP = re.compile(r"[ \u00a0\u200c\t]*[-‐‑–]?[ \u00a0\u200c\t]*")
+_ABBREVIATIONS = {"st": "saint", "mt": "mount", "ft": "fort"}
+
+
+def is_arabic_script(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff" or "\ufb50" <= word[0] <= "\ufeff"
+
+
+def is_cyrillic(word: str) -> bool:
+    return "\u0400" <= word[0] <= "\u04ff"
+
+
+_DELETE_RE = re.compile("[" + "".join(chr(c) for c in sorted(_DELETE)) + "]")
+
+
+def clean_text(text: str) -> str:
+    """Compose accents and drop Arabic-script marks before tokenising, so words stay whole."""
+    if text.isascii():
+        return text
+    return _DELETE_RE.sub("", unicodedata.normalize("NFC", text))
+
+
+def words(name: str) -> list[str]:
+    """The words of a gazetteer name, split as ``tokenize`` splits a story (but faster)."""
+    return _TOKEN.findall(clean_text(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def key(word: str) -> str:
+    """The match key of one token (see the module docstring). Cached: news repeats its words."""
+    if word.isascii():
+        k = word.lower()
+    elif is_arabic_script(word):
+        k = word.translate(_DELETE).translate(_ARABIC_LETTERS)
+        if k.startswith("ال") and len(k) >= 5:
+            k = k[2:]
+        return k
+    elif is_cyrillic(word):
+        return word.lower().replace("ё", "е")
+    else:
+        k = unicodedata.normalize("NFKD", word.casefold())
+        k = "".join(ch for ch in k if not unicodedata.combining(ch)).translate(_LATIN_EXTRA)
+    if len(k) > 2 and k[-2] in _APOSTROPHES and k[-1] == "s":
+        k = k[:-2]
+    elif k[-1] in _APOSTROPHES:
+        k = k[:-1]
+    if _MARKS.search(k):
+        k = _MARKS.sub("", k)
+    return _ABBREVIATIONS.get(k, k)
+
+
+def arabic_variants(k: str) -> list[str]:
+    """Keys to try when an Arabic-script word did not match as written.
+
+    Arabic and Urdu attach conjunctions and prepositions ("و", "ب", "ل") and plural or feminine
+    endings ("ون", "ین", "ه", "ان", "وں") to names and adjectives: "بإيران", "والعراق",
+    "الإيرانيون". The full word is always tried first, so "باکستان" is never read as "اکستان".
+    """
+    stems = [k]
+    if k.startswith("لل") and len(k) >= 5:
+        stems.append(k[2:])
+    if len(k) >= 4 and k[0] in "وفبلک":
+        rest = k[1:]
+        if rest.startswith("ال") and len(rest) >= 5:
+            rest = rest[2:]
+        stems.append(rest)
+    out: list[str] = []
+    for stem in stems:
+        if stem != k:
+            out.append(stem)
+        for suffix in ("ها", "ان", "ون", "ین", "وں", "ه"):
+            if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
+                out.append(stem[: -len(suffix)])
+    return out
+
+
+@dataclass(slots=True)
+class Token:
+    """A word of the story with what matching needs: its key, its case, how it joins the next."""
+
+    text: str
+    key: str
+    start: int
+    end: int
+    upper_initial: bool
+    all_caps: bool
+    joins_next: bool  # only spaces or a hyphen between this token and the next one
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    matches = list(_TOKEN.finditer(text))
+    last = len(matches) - 1
+    for i, m in enumerate(matches):
+        word = m.group()
+        start, end = m.span()
+        if i < last:
+            next_start = matches[i + 1].start()
+            gap = text[end:next_start]
+            joins = gap == " " or _JOINING_GAP.fullmatch(gap) is not None
+            if not joins and gap.startswith(".") and word.lower() in _ABBREVIATIONS:
+                joins = _JOINING_GAP.fullmatch(gap[1:]) is not None
+        else:
+            joins = False
+        upper = word[0].isupper()
+        caps = upper and len(word) > 1 and word.replace(".", "").isupper()
+        tokens.append(Token(word, key(word), start, end, upper, caps, joins))
+    return tokens
+
+
+# Russian declension of names, by the ending of the nominative. Endings are tried longest first.
+_NOUN_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ия", ("ия", "ии", "ию", "ией", "иею")),
+    ("ея", ("ея", "еи", "ею", "еей", "ее")),
+    ("ец", ("ец", "ца", "цу", "цем", "це", "цы", "цев", "цам", "цами", "цах")),
+    ("ай", ("ай", "ая", "аю", "аем", "ае")),
+    ("ей", ("ей", "ея", "ею", "еем", "ее")),
+    ("ы", ("ы", "ов", "ам", "ами", "ах")),
+    ("а", ("а", "ы", "и", "е", "у", "ой", "ою")),
+    ("я", ("я", "и", "е", "ю", "ей", "ею")),
+    ("й", ("й", "я", "ю", "ем", "е")),
+    ("ь", ("ь", "и", "ью", "я", "ю", "ем", "е")),
+)
+_ADJECTIVE_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "ский",
+        (
+            "ский",
+            "ского",
+            "скому",
+            "ским",
+            "ском",
+            "ская",
+            "ской",
+            "скую",
+            "ское",
+            "ские",
+            "ских",
+            "скими",
+        ),
+    ),
+    (
+        "цкий",
+        (
+            "цкий",
+            "цкого",
+            "цкому",
+            "цким",
+            "цком",
+            "цкая",
+            "цкой",
+            "цкую",
+            "цкое",
+            "цкие",
+            "цких",
+            "цкими",
+        ),
+    ),
+    ("ая", ("ая", "ой", "ую", "ою")),
+    ("яя", ("яя", "ей", "юю")),
+    ("ый", ("ый", "ого", "ому", "ым", "ом")),
+    ("ий", ("ий", "его", "ему", "им", "ем", "ого", "ому")),
+    ("ое", ("ое", "ого", "ому", "ым", "ом")),
+    ("ее", ("ее", "его", "ему", "им", "ем")),
+    ("ые", ("ые", "ых", "ым", "ыми")),
+    ("ие", ("ие", "их", "им", "ими")),
+)
+_INDECLINABLE_ENDINGS = ("о", "е", "и", "у", "ю", "э")
+_VOWELS = "аеёиоуыэюя"
+
+
+def russian_forms(word: str, adjective: bool) -> set[str]:
+    """Case forms of a Russian name word ("Иран" -> Ирана, Ирану, Ираном, Иране)."""
+    w = word.lower().replace("ё", "е")
+    forms = {w}
+    if word.isupper() or len(w) < 3 or not is_cyrillic(w):
+        return forms
+    table = _ADJECTIVE_ENDINGS if adjective else _NOUN_ENDINGS
+    for ending, endings in table:
+        if w.endswith(ending):
+            stem = w[: -len(ending)]
+            forms.update(stem + e for e in endings)
+            return forms
+    if adjective or w.endswith(_INDECLINABLE_ENDINGS):
+        return forms
+    if w[-1] not in _VOWELS:
+        forms.update(w + e for e in ("а", "у", "ом", "ем", "е", "ы", "ов", "ам", "ами", "ах"))
+    return forms
+
+
+def is_russian_adjective(word: str) -> bool:
+    w = word.lower()
+    return is_cyrillic(w) and w.endswith(("ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ой"))

@@ -1,0 +1,134 @@
+"""Region tagger: the classic false positives, one test (or more) each."""
+
+from __future__ import annotations
+
+from pipeline.tag.regions import tag_regions
+
+
+def countries(title: str | None, body: str) -> list[str]:
+    return tag_regions(title, body).countries
+
+
+# Georgia: the US state or the country, by what the rest of the story says.
+def test_georgia_the_us_state() -> None:
+    tags = tag_regions(
+        "Georgia votes", "Voters in Atlanta lined up early as Georgia counted ballots."
+    )
+    assert tags.countries == ["US"]
+    assert "US-GA" in tags.subdivisions
+
+
+def test_georgia_the_country() -> None:
+    tags = tag_regions(
+        "Georgia protests", "Protesters in Tbilisi marched as Georgia's parliament met."
+    )
+    assert tags.countries == ["GE"]
+    assert "US-GA" not in tags.subdivisions
+
+
+def test_georgia_next_to_us_states() -> None:
+    assert countries(None, "Storms hit Florida, Alabama and Georgia overnight.") == ["US"]
+
+
+# Jordan: the country, or a person.
+def test_jordan_the_player() -> None:
+    assert countries(None, "Michael Jordan scored 38 points for the Bulls.") == []
+    assert countries(None, "Jordan scored 30 points as the Bulls won the NBA title.") == []
+
+
+def test_jordan_later_mentions_follow_the_person() -> None:
+    body = "Michael Jordan signed autographs. Later, Jordan thanked the fans."
+    assert countries(None, body) == []
+
+
+def test_jordan_the_country() -> None:
+    assert countries(None, "Jordan reopened its border with Syria on Monday.") == ["JO", "SY"]
+    assert countries(None, "King Abdullah said Jordan would host the talks.") == ["JO"]
+
+
+def test_jordan_a_surname_after_it() -> None:
+    assert countries(None, "Jordan Peterson gave a lecture in Toronto.") == ["CA"]
+
+
+# china the porcelain.
+def test_china_the_porcelain() -> None:
+    assert countries(None, "She packed the china and the silver before the move.") == []
+    assert countries("Caring for your Fine China", "Wash fine china by hand.") == []
+    assert countries(None, "China plates and teacups sold well at the antique fair.") == []
+
+
+def test_china_the_country() -> None:
+    assert countries(None, "China's exports rose 8 percent in May.") == ["CN"]
+
+
+# turkey the bird.
+def test_turkey_the_bird() -> None:
+    assert countries(None, "We roasted a turkey for Thanksgiving dinner.") == []
+    assert countries(None, "Turkey prices fell before Thanksgiving, with stuffing cheaper.") == []
+
+
+def test_turkey_the_country() -> None:
+    assert countries(None, "Turkey's central bank raised rates as the lira fell.") == ["TR"]
+
+
+# Chad and Niger as first names.
+def test_chad_as_a_first_name() -> None:
+    assert countries(None, "Chad Smith threw three touchdowns in Columbus, Ohio.") == ["US"]
+    assert countries(None, "Mr Chad said the deal was fair.") == []
+
+
+def test_chad_the_country() -> None:
+    assert countries(None, "Chad closed its border with Sudan after clashes.") == ["TD", "SD"]
+    assert countries(None, "Refugees reached N'Djamena, Chad's capital.") == ["TD"]
+
+
+def test_niger_as_a_first_name() -> None:
+    assert countries(None, "Niger Thomas, a coach from Ohio, praised his team.") == ["US"]
+
+
+def test_niger_the_country() -> None:
+    assert countries(None, "Niger's junta expelled French troops from Niamey.") == ["NE", "FR"]
+
+
+# "Guinea" inside other names.
+def test_guinea_inside_other_country_names() -> None:
+    assert countries(None, "A landslide hit Papua New Guinea.") == ["PG"]
+    assert countries(None, "Equatorial Guinea sold oil blocks.") == ["GQ"]
+    assert countries(None, "Soldiers mutinied in Guinea-Bissau.") == ["GW"]
+    assert countries(None, "Guinea held elections in Conakry.") == ["GN"]
+
+
+def test_guinea_pig_and_gulf_of_guinea() -> None:
+    assert countries(None, "Guinea pigs make good pets, vets say.") == []
+    assert countries(None, "Pirates attacked a tanker in the Gulf of Guinea.") == []
+
+
+# Place names inside organisation and other names.
+def test_bank_of_america_is_not_america() -> None:
+    assert countries(None, "Bank of America raised its forecast.") == []
+
+
+def test_new_mexico_is_not_mexico() -> None:
+    tags = tag_regions(None, "Wildfires spread in New Mexico near Santa Fe.")
+    assert tags.countries == ["US"]
+    assert tags.subdivisions == ["US-NM"]
+
+
+def test_indiana_is_not_india() -> None:
+    assert countries(None, "Indiana lawmakers passed the budget.") == ["US"]
+    assert countries(None, "Indiana Jones returns to cinemas.") == []
+    assert countries(None, "Ships crossed the Indian Ocean.") == []
+
+
+def test_a_place_as_a_surname() -> None:
+    assert countries(None, "George Washington crossed the Delaware.") == []
+
+
+def test_language_names_are_not_countries() -> None:
+    assert countries(None, "The film is in French with subtitles.") == []
+    assert set(countries(None, "French troops left Mali.")) == {"FR", "ML"}
+
+
+def test_capitals_in_capitals_are_acronyms() -> None:
+    # "MAN" in capitals is not the town of Man, Côte d'Ivoire.
+    assert countries(None, "The MAN truck maker cut jobs.") == []

@@ -1,0 +1,155 @@
+"""Topic data: the taxonomy maps to IPTC Media Topics, the loader refuses broken data, and the
+tagger keeps its accuracy on the development set and its speed on long stories."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.tag.topics import tag_topics, taxonomy, topic_data
+from pipeline.tag.topics_lexicon import TopicDataError, data_dir, load
+from pipeline.tag.topics_text import fold, tokenize, variants
+
+EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
+
+TOP_LEVEL = {
+    "arts-culture-entertainment": "medtop:01000000",
+    "crime-law-justice": "medtop:02000000",
+    "disaster-accident-emergency": "medtop:03000000",
+    "economy-business-finance": "medtop:04000000",
+    "education": "medtop:05000000",
+    "environment": "medtop:06000000",
+    "health": "medtop:07000000",
+    "human-interest": "medtop:08000000",
+    "labour": "medtop:09000000",
+    "lifestyle-leisure": "medtop:10000000",
+    "politics": "medtop:11000000",
+    "religion": "medtop:12000000",
+    "science-technology": "medtop:13000000",
+    "society": "medtop:14000000",
+    "sport": "medtop:15000000",
+    "conflict-war-peace": "medtop:16000000",
+    "weather": "medtop:17000000",
+}
+
+FINER = {
+    "diplomacy": "politics",
+    "elections": "politics",
+    "armed-conflict": "conflict-war-peace",
+    "terrorism": "conflict-war-peace",
+    "crime": "crime-law-justice",
+    "refugees-migration": "politics",
+    "trade": "economy",
+    "energy": "economy-business-finance",
+    "water": "environment",
+    "human-rights": "society",
+    "economy": "economy-business-finance",
+    "security": "politics",
+    "civil-unrest": "conflict-war-peace",
+}
+
+
+def test_top_level_topics_are_the_17_iptc_media_topics() -> None:
+    topics = taxonomy()
+    tops = {slug: t.iptc for slug, t in topics.items() if t.parent is None}
+    assert tops == TOP_LEVEL
+
+
+def test_finer_topics_name_their_parent_and_reach_a_top_level_topic() -> None:
+    topics = taxonomy()
+    for slug, parent in FINER.items():
+        assert topics[slug].parent == parent
+        assert topics[slug].iptc.startswith("medtop:2")
+        assert topic_data().ancestors(slug)[-1] in TOP_LEVEL
+
+
+def test_folding_meets_spelling_variants() -> None:
+    assert fold("Grève ÉLECTION Straße") == "greve election strasse"
+    assert fold("كتاب") == fold("کتاب")  # Arabic kaf vs keheh
+    assert fold("انتخابات‌ها") == "انتخابات ها"  # zero-width non-joiner splits the suffix
+    assert tokenize(fold("counter-terrorism, l'armée")) == ["counter", "terrorism", "l", "armee"]
+    assert "انتخابات" in variants(fold("والانتخابات"))
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "topics"
+    shutil.copytree(data_dir(), root)
+    return root
+
+
+def test_copied_data_loads(data_copy: Path) -> None:
+    assert set(load(data_copy).topics) == set(taxonomy())
+
+
+def test_lexicon_without_taxonomy_slug_is_refused(data_copy: Path) -> None:
+    (data_copy / "lexicons" / "sport.yaml").rename(data_copy / "lexicons" / "sports.yaml")
+    with pytest.raises(TopicDataError, match="sports"):
+        load(data_copy)
+
+
+def test_unknown_parent_is_refused(data_copy: Path) -> None:
+    path = data_copy / "taxonomy.yaml"
+    path.write_text(path.read_text().replace("parent: politics}", "parent: politcs}", 1))
+    with pytest.raises(TopicDataError, match="unknown parent"):
+        load(data_copy)
+
+
+def test_unless_key_that_is_not_a_term_is_refused(data_copy: Path) -> None:
+    path = data_copy / "lexicons" / "sport.yaml"
+    path.write_text(path.read_text() + "  no such term: [anything]\n")
+    with pytest.raises(TopicDataError, match="no such term"):
+        load(data_copy)
+
+
+def test_too_short_prefix_is_refused(data_copy: Path) -> None:
+    path = data_copy / "lexicons" / "sport.yaml"
+    path.write_text(path.read_text().replace("    3: [football,", "    3: [fo*, football,", 1))
+    with pytest.raises(TopicDataError, match="prefix"):
+        load(data_copy)
+
+
+def test_a_new_topic_is_an_edit_to_data(data_copy: Path) -> None:
+    (data_copy / "taxonomy.yaml").write_text(
+        (data_copy / "taxonomy.yaml").read_text()
+        + '  space: {iptc: "medtop:20000741", label: "space", parent: science-technology}\n'
+    )
+    (data_copy / "lexicons" / "space.yaml").write_text(
+        "terms:\n  en:\n    3: [astronaut*, space station, spacewalk]\n"
+    )
+    data = load(data_copy)
+    assert data.ancestors("space") == ["science-technology"]
+    hits = data.matcher("en").find(tokenize(fold("Two astronauts began a spacewalk")))
+    assert {h.term.slug for h in hits} >= {"space"}
+
+
+def test_dev_set_macro_f1_stays_above_target() -> None:
+    sys.path.insert(0, str(EVAL_DIR))
+    try:
+        import eval_topics
+    finally:
+        sys.path.remove(str(EVAL_DIR))
+    stories = eval_topics.load_devset()
+    result = eval_topics.evaluate(stories, eval_topics.tagger_predict)
+    assert result.macro_f1 >= 0.85
+    heldout = [s for s in stories if s["split"] == "heldout"]
+    assert eval_topics.evaluate(heldout, eval_topics.tagger_predict).macro_f1 >= 0.85
+
+
+def test_long_story_is_tagged_in_a_few_milliseconds() -> None:
+    paragraph = (
+        "The foreign minister met his counterpart to discuss border security, trade routes and "
+        "the return of refugees, while talks on water sharing stalled. Officials said the "
+        "meeting would continue after the summit. "
+    )
+    body = paragraph * 25  # about 900 words
+    tag_topics("warm-up", body)
+    start = time.perf_counter()
+    for _ in range(20):
+        tag_topics("Ministers meet on border security", body, "en")
+    per_story = (time.perf_counter() - start) / 20
+    assert per_story < 0.02  # generous: about 1.5 ms on the development machine
