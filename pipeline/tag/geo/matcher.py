@@ -33,7 +33,7 @@ def lookup_keys(gaz: Gazetteer, tokens: list[Token]) -> list[str]:
     out = []
     for tok in tokens:
         k = tok.key
-        if k and is_cyrillic(k):
+        if k and not k.isascii() and is_cyrillic(k):
             k = gaz.ru_lemmas.get(k, k)
         out.append(k)
     return out
@@ -56,10 +56,18 @@ def find_mentions(
     mentions: list[Mention] = []
     n = len(tokens)
     i = 0
+    index, index2 = gaz.index, gaz.index2
     while i < n:
         first = keys[i]
+        if (
+            first not in index
+            and not (i + 1 < n and tokens[i].joins_next and (first, keys[i + 1]) in index2)
+            and (not first or first.isascii() or not is_arabic_script(first))
+        ):
+            i += 1  # the common case: a word that names nothing
+            continue
         candidates = [first]
-        if first and is_arabic_script(first) and first not in gaz.index:
+        if first and not first.isascii() and is_arabic_script(first) and first not in index:
             candidates.extend(arabic_variants(first))
         best_len = 0
         best_keys: tuple[str, ...] = ()

@@ -140,23 +140,24 @@ class Token:
 
 
 def tokenize(text: str) -> list[Token]:
+    """One pass; a token learns whether it joins the next one when the next one is read."""
     tokens: list[Token] = []
-    matches = list(_TOKEN.finditer(text))
-    last = len(matches) - 1
-    for i, m in enumerate(matches):
+    append = tokens.append
+    prev: Token | None = None
+    joining = _JOINING_GAP.fullmatch
+    for m in _TOKEN.finditer(text):
         word = m.group()
         start, end = m.span()
-        if i < last:
-            next_start = matches[i + 1].start()
-            gap = text[end:next_start]
-            joins = gap == " " or _JOINING_GAP.fullmatch(gap) is not None
-            if not joins and gap.startswith(".") and word.lower() in _ABBREVIATIONS:
-                joins = _JOINING_GAP.fullmatch(gap[1:]) is not None
-        else:
-            joins = False
+        if prev is not None:
+            gap = text[prev.end : start]
+            if gap == " " or joining(gap) is not None:
+                prev.joins_next = True
+            elif gap[:1] == "." and prev.text.lower() in _ABBREVIATIONS:
+                prev.joins_next = joining(gap[1:]) is not None
         upper = word[0].isupper()
         caps = upper and len(word) > 1 and word.replace(".", "").isupper()
-        tokens.append(Token(word, key(word), start, end, upper, caps, joins))
+        prev = Token(word, key(word), start, end, upper, caps, False)
+        append(prev)
     return tokens
 
 
