@@ -7,6 +7,8 @@ what a story is about.
 
 from __future__ import annotations
 
+import gc
+
 from newswire.models import Article, TopicScore
 from pipeline.chain import Tagger
 from pipeline.tag.regions import tag_regions
@@ -35,5 +37,17 @@ def tag_article_topics(article: Article) -> Article:
     return article.model_copy(update={"topics": tags.topics, "topic_scores": scores})
 
 
-def default_taggers() -> tuple[Tagger, ...]:
+def default_taggers(*, preload: bool = True) -> tuple[Tagger, ...]:
+    """The taggers, with their data loaded now rather than on the first article.
+
+    After loading, ``gc.freeze()`` moves the gazetteer and lexicons (millions of small,
+    immortal objects) out of the cyclic collector's view: otherwise every full collection,
+    which extraction's allocations trigger often, walks all of them again.
+    """
+    if preload:
+        from pipeline.tag.geo.build import get_gazetteer
+
+        get_gazetteer()
+        tag_topics(None, "")
+        gc.freeze()
     return (tag_article_regions, tag_article_topics)
