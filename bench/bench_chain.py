@@ -63,7 +63,7 @@ def run_chain(pages: list[tuple[str, str]], taggers: tuple) -> None:  # type: ig
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=80)
+    parser.add_argument("--pages", type=int, default=1000, help="at most this many pages")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     what, pages = load_pages(args.pages)

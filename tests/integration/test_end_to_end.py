@@ -86,6 +86,16 @@ def test_feed_to_search_and_replay_is_idempotent(tmp_path: Path, namespace: dict
         assert found.returncode == 0, found.stderr
         result = json.loads(found.stdout)
         assert "rail corridor" in result["hits"][0]["title"]
+        assert result["hits"][0]["focus_countries"][0] == "UZ"  # tags went through Kafka to ES
+
+        # Region filters read the story's tags, not the publisher's country (KZ here).
+        region = _newswire(["search", "--region", "UZ", "--json"], namespace)
+        hits = json.loads(region.stdout)["hits"]
+        assert hits
+        assert all("UZ" in h["countries"] for h in hits)
+        assert not json.loads(_newswire(["search", "--region", "KZ", "--json"], namespace).stdout)[
+            "hits"
+        ]
 
         # The indexer replays every article (a new consumer group): the deterministic ids
         # and external versions leave each document exactly as it was.
