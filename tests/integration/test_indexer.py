@@ -1,0 +1,133 @@
+"""The indexer against the real Elasticsearch: rejects go to news.dlq, the batch goes on."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, KafkaProducer
+
+from newswire.kafka import ensure_topics
+from newswire.models import Article, Place, SourceRef
+from newswire.settings import Settings
+from pipeline.index.indexer import Indexer
+from pipeline.index.writer import Writer
+
+pytestmark = pytest.mark.integration
+
+SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss")
+
+
+def _settings(namespace: dict[str, str]) -> Settings:
+    return Settings(**{k.removeprefix("NEWSWIRE_").lower(): v for k, v in namespace.items()})
+
+
+def _article(i: int, **extra: object) -> Article:
+    return Article(
+        id=f"story-{i}", url=f"https://steppe.example/{i}", source=SOURCE,
+        title=f"Story {i}", body=f"Body of story {i}.", **extra,
+    )  # fmt: skip
+
+
+def _run_indexer_until(settings: Settings, done: callable, timeout: float = 60) -> Indexer:  # type: ignore[valid-type]
+    indexer = Indexer(settings)
+    thread = threading.Thread(target=indexer.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not done(indexer):
+        time.sleep(0.5)
+    indexer.stop()
+    thread.join(timeout=30)
+    return indexer
+
+
+def test_mapping_reject_goes_to_dlq_and_the_batch_is_indexed(namespace: dict[str, str]) -> None:
+    settings = _settings(namespace)
+    ensure_topics(settings)
+    Writer(settings).setup()
+    bad = _article(2, places=[Place(name="Nowhere", location={"lat": 123.0, "lon": 500.0})])
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    for article in (_article(1), bad, _article(3)):
+        producer.send(
+            settings.topic_articles, key=article.id.encode(), value=article.to_json_bytes()
+        )
+    producer.send(settings.topic_articles, key=b"garbage", value=b"{not an article")
+    producer.flush()
+
+    indexer = _run_indexer_until(settings, lambda ix: ix.indexed + ix.dead_letters >= 4)
+    assert (indexer.indexed, indexer.dead_letters) == (2, 2)
+
+    es = Elasticsearch(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index_alias)
+    ids = sorted(h["_id"] for h in es.search(index=settings.index_alias)["hits"]["hits"])
+    assert ids == ["story-1", "story-3"]
+
+    letters = {
+        m.key.decode(): json.loads(m.value)
+        for m in KafkaConsumer(
+            settings.topic_dlq, bootstrap_servers=settings.kafka_bootstrap,
+            auto_offset_reset="earliest", consumer_timeout_ms=5000,
+        )
+    }  # fmt: skip
+    assert letters["story-2"]["stage"] == "indexer"
+    assert letters["story-2"]["error_class"] == "MappingRejected"
+    assert "parsing_exception" in letters["story-2"]["message"]  # Elasticsearch's own reason
+    assert letters["garbage"]["error_class"] == "ValidationError"
+
+    # Offsets were committed after Elasticsearch acknowledged: a restart indexes nothing twice.
+    again = _run_indexer_until(settings, lambda ix: False, timeout=5)
+    assert (again.indexed, again.dead_letters) == (0, 0)
+
+
+def test_elasticsearch_down_for_30s_loses_and_duplicates_nothing(
+    namespace: dict[str, str],
+) -> None:
+    from newswire.stack import Stack
+
+    settings = _settings({**namespace, "NEWSWIRE_INDEX_BATCH_SIZE": "20"})
+    ensure_topics(settings)
+    Writer(settings).setup()
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+
+    def produce(numbers: range) -> None:
+        for i in numbers:
+            article = _article(i)
+            producer.send(
+                settings.topic_articles, key=article.id.encode(), value=article.to_json_bytes()
+            )
+        producer.flush()
+
+    es_service = Stack(Settings()).elasticsearch
+    indexer = Indexer(settings)
+    thread = threading.Thread(target=indexer.run, daemon=True)
+    thread.start()
+    try:
+        produce(range(50))
+        deadline = time.monotonic() + 60
+        while indexer.indexed < 50 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert indexer.indexed == 50
+
+        es_service.process.stop()
+        produce(range(50, 100))  # arrives while Elasticsearch is down
+        time.sleep(30)
+        assert thread.is_alive()  # waiting, not dead
+        assert indexer.indexed == 50
+    finally:
+        if es_service.process.pid() is None:
+            es_service.start()
+        es_service.wait()
+    deadline = time.monotonic() + 120
+    while indexer.indexed < 100 and time.monotonic() < deadline:
+        time.sleep(1)
+    indexer.stop()
+    thread.join(timeout=30)
+    assert (indexer.indexed, indexer.dead_letters) == (100, 0)
+
+    es = Elasticsearch(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index_alias)
+    hits = es.search(index=settings.index_alias, size=200, version=True)["hits"]["hits"]
+    assert sorted(int(h["_id"].split("-")[1]) for h in hits) == list(range(100))
