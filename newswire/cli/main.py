@@ -24,6 +24,7 @@ app.command()(roles.processor)
 app.command()(roles.indexer)
 app.command()(process.process)
 app.command()(search.search)
+app.command()(search.api)
 app.command()(status.status)
 
 

@@ -76,6 +76,17 @@ def build_query(text: str | None, f: Filters) -> dict[str, Any]:
     return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}
 
 
+FACETS = {
+    "focus_countries": "focus_countries",
+    "countries": "countries",
+    "world_regions": "world_regions",
+    "topics": "topics",
+    "sources": "source.name",
+    "lang": "lang",
+    "kind": "kind",
+}
+
+
 def search(
     client: Elasticsearch,
     index: str,
@@ -83,8 +94,15 @@ def search(
     filters: Filters,
     size: int = 10,
     offset: int = 0,
+    facets: bool = False,
 ) -> dict[str, Any]:
-    """Hits collapsed by ``cluster_id``; each hit carries how many outlets ran the story."""
+    """Hits collapsed by ``cluster_id``; each hit carries how many outlets ran the story.
+
+    With ``facets``, counts of documents per value of each facet field come back too.
+    """
+    aggs: dict[str, Any] = {"clusters": {"cardinality": {"field": "cluster_id"}}}
+    if facets:
+        aggs.update({name: {"terms": {"field": f, "size": 20}} for name, f in FACETS.items()})
     resp = client.search(
         index=index,
         query=build_query(text, filters),
@@ -94,7 +112,7 @@ def search(
         sort=["_score", {"published_at": {"order": "desc", "unmapped_type": "date"}}]
         if text
         else [{"published_at": {"order": "desc", "unmapped_type": "date"}}],
-        aggs={"clusters": {"cardinality": {"field": "cluster_id"}}},
+        aggs=aggs,
         highlight={
             "fields": {"body": {"fragment_size": 160, "number_of_fragments": 1}, "title": {}}
         },
@@ -123,8 +141,14 @@ def search(
                 "outlets": counts.get(src.get("cluster_id", ""), 1),
             }
         )
-    return {
+    out: dict[str, Any] = {
         "total": resp["hits"]["total"]["value"],
         "stories": int(resp["aggregations"]["clusters"]["value"]),
         "hits": results,
     }
+    if facets:
+        out["facets"] = {
+            name: {b["key"]: b["doc_count"] for b in resp["aggregations"][name]["buckets"]}
+            for name in FACETS
+        }
+    return out
