@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Elasticsearch
     index_prefix: str = "news"
     index_alias: str = "news"
+    retention_days: int = Field(
+        default=730, ge=0, description="ILM delete age where the cluster has ILM; 0 keeps all"
+    )
 
     # Local stack (no Docker)
     home: Path = Field(default_factory=_default_home)
@@ -74,6 +77,7 @@ class Settings(BaseSettings):
     # Indexer
     index_batch_size: int = 500
     index_batch_seconds: float = 1.0
+    index_batch_bytes: int = 8 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)

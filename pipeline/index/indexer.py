@@ -69,7 +69,8 @@ class Indexer:
                 if not records:
                     continue
                 try:
-                    self._index_batch(records, consumer, dlq)
+                    for chunk in by_bytes(records, s.index_batch_bytes):
+                        self._index_batch(chunk, consumer, dlq)
                 except _Stopped:
                     break  # not committed: the batch is consumed again after restart
                 dlq.flush()
@@ -135,6 +136,20 @@ class Indexer:
             offset=rec.offset,
         )
         dlq.send(self.settings.topic_dlq, key=rec.key, value=letter.to_json_bytes())
+
+
+def by_bytes(records: list[ConsumerRecord], cap: int) -> list[list[ConsumerRecord]]:
+    """Split a poll into bulk requests of at most ``cap`` bytes (one record at least)."""
+    chunks: list[list[ConsumerRecord]] = [[]]
+    size = 0
+    for rec in records:
+        length = len(rec.value or b"")
+        if chunks[-1] and size + length > cap:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(rec)
+        size += length
+    return [c for c in chunks if c]
 
 
 class _Stopped(Exception):

@@ -100,14 +100,33 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
     }
 
 
-def index_template(prefix: str, alias: str, english: bool = False) -> dict[str, Any]:
+def lifecycle_policy(retention_days: int) -> dict[str, Any]:
+    """Delete monthly indices ``retention_days`` after they were created."""
+    return {
+        "phases": {
+            "hot": {"min_age": "0ms", "actions": {}},
+            "delete": {"min_age": f"{retention_days}d", "actions": {"delete": {}}},
+        }
+    }
+
+
+def index_template(
+    prefix: str, alias: str, english: bool = False, lifecycle: str | None = None
+) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "number_of_shards": 1,
+        "number_of_replicas": 0,
+        "refresh_interval": "1s",
+    }
+    if lifecycle:
+        settings["index.lifecycle.name"] = lifecycle
     return {
         "index_patterns": [f"{prefix}-*"],
         "priority": 200,
         "template": {
-            "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"},
+            "settings": settings,
             "mappings": article_mappings(english),
             "aliases": {alias: {}},
         },
-        "_meta": {"managed_by": "newswire", "english": english},
+        "_meta": {"managed_by": "newswire", "english": english, "lifecycle": lifecycle},
     }

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
 from newswire.models import Article
 from newswire.settings import Settings
-from pipeline.index.template import index_template
+from pipeline.index.template import index_template, lifecycle_policy
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,23 @@ class Writer:
             return False
         return True
 
+    def has_ilm(self) -> bool:
+        """Full clusters have index lifecycle management; the minimal local node does not."""
+        try:
+            self.client.ilm.get_status()
+        except (ApiError, TransportError):
+            return False
+        return True
+
     def setup(self) -> None:
-        """Create or upgrade the index template (idempotent)."""
-        body = index_template(
-            self.settings.index_prefix, self.settings.index_alias, self.has_english_analyzer()
-        )
-        self.client.indices.put_index_template(
-            name=f"{self.settings.index_prefix}-articles", **body
-        )
+        """Create or upgrade the lifecycle policy and the index template (idempotent)."""
+        s = self.settings
+        lifecycle = None
+        if s.retention_days and self.has_ilm():
+            lifecycle = f"{s.index_prefix}-retention"
+            self.client.ilm.put_lifecycle(name=lifecycle, policy=lifecycle_policy(s.retention_days))
+        body = index_template(s.index_prefix, s.index_alias, self.has_english_analyzer(), lifecycle)
+        self.client.indices.put_index_template(name=f"{s.index_prefix}-articles", **body)
 
     def bulk(self, articles: list[Article]) -> BulkOutcome:
         operations: list[dict[str, Any]] = []

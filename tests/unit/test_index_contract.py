@@ -81,3 +81,25 @@ def test_relative_and_absolute_times() -> None:
     assert parse_when("7d", now) == now - timedelta(days=7)
     assert parse_when("12h", now) == now - timedelta(hours=12)
     assert parse_when("2026-11-01", now) == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_lifecycle_policy_only_when_the_cluster_has_ilm() -> None:
+    from pipeline.index.template import lifecycle_policy
+
+    plain = index_template("news", "news")["template"]["settings"]
+    assert "index.lifecycle.name" not in plain
+    managed = index_template("news", "news", lifecycle="news-retention")["template"]["settings"]
+    assert managed["index.lifecycle.name"] == "news-retention"
+    policy = lifecycle_policy(30)
+    assert policy["phases"]["delete"] == {"min_age": "30d", "actions": {"delete": {}}}
+
+
+def test_bulk_requests_are_bounded_in_bytes() -> None:
+    from types import SimpleNamespace
+
+    from pipeline.index.indexer import by_bytes
+
+    records = [SimpleNamespace(value=b"x" * n) for n in (40, 40, 40, 200, 10)]
+    chunks = by_bytes(records, 100)  # type: ignore[arg-type]
+    assert [[len(r.value) for r in c] for c in chunks] == [[40, 40], [40], [200], [10]]
+    assert by_bytes([], 100) == []  # type: ignore[arg-type]
