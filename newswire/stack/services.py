@@ -63,25 +63,37 @@ class ServiceStatus:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class KafkaService:
+class _JavaService:
+    """What both services share: where their files live, their process, their JDK."""
+
+    name: str
+    label: str
+    min_java: int
+
+    def __init__(self, settings: Settings, dist: str) -> None:
+        self.settings = settings
+        self.root = settings.home / dist
+        self.data = settings.home / "data" / self.name
+        self.logs = settings.home / "logs" / self.name
+        self.process = ManagedProcess(
+            self.label, settings.home / "run" / f"{self.name}.pid", self.logs / "stdout.log"
+        )
+
+    def jdk(self) -> Jdk:
+        return find_jdk(self.min_java, self.settings.java_home, self.settings.jvm_dirs)
+
+
+class KafkaService(_JavaService):
     name = "kafka"
+    label = "Kafka"
     min_java = 17
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.root = settings.home / f"kafka-{settings.kafka_version}"
-        self.data = settings.home / "data" / "kafka"
-        self.logs = settings.home / "logs" / "kafka"
-        self.process = ManagedProcess(
-            "Kafka", settings.home / "run" / "kafka.pid", self.logs / "stdout.log"
-        )
+        super().__init__(settings, f"kafka-{settings.kafka_version}")
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.settings.kafka_port}"
-
-    def jdk(self) -> Jdk:
-        return find_jdk(self.min_java, self.settings.java_home, self.settings.jvm_dirs)
 
     def fetch(self) -> None:
         maven.fetch_kafka(self.settings.kafka_version, self.root)
@@ -188,26 +200,18 @@ class KafkaService:
         )
 
 
-class ElasticsearchService:
+class ElasticsearchService(_JavaService):
     name = "elasticsearch"
+    label = "Elasticsearch"
     min_java = 21
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.root = settings.home / f"elasticsearch-dist-{settings.elasticsearch_version}"
-        self.data = settings.home / "data" / "elasticsearch"
-        self.logs = settings.home / "logs" / "elasticsearch"
-        self.process = ManagedProcess(
-            "Elasticsearch", settings.home / "run" / "elasticsearch.pid", self.logs / "stdout.log"
-        )
+        super().__init__(settings, f"elasticsearch-dist-{settings.elasticsearch_version}")
         self.home = self.root / f"elasticsearch-{settings.elasticsearch_version}"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.settings.elasticsearch_port}"
-
-    def jdk(self) -> Jdk:
-        return find_jdk(self.min_java, self.settings.java_home, self.settings.jvm_dirs)
 
     def fetch(self) -> None:
         maven.fetch_elasticsearch(self.settings.elasticsearch_version, self.root)

@@ -110,6 +110,20 @@ def lifecycle_policy(retention_days: int) -> dict[str, Any]:
     }
 
 
+def field_types(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Dotted field path -> mapping type, for object properties and multi-fields alike."""
+    out: dict[str, str] = {}
+    for name, spec in properties.items():
+        path = f"{prefix}{name}"
+        if "properties" in spec:
+            out.update(field_types(spec["properties"], path + "."))
+            continue
+        out[path] = spec["type"]
+        for sub, sub_spec in spec.get("fields", {}).items():
+            out[f"{path}.{sub}"] = sub_spec["type"]
+    return out
+
+
 def index_template(
     prefix: str, alias: str, english: bool = False, lifecycle: str | None = None
 ) -> dict[str, Any]:

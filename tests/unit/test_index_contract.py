@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from newswire.models import Article
 from pipeline.index.search import Filters, build_query, parse_when
-from pipeline.index.template import article_mappings, index_template
-
-
-def _leaf_paths(props: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, spec in props.items():
-        path = f"{prefix}{name}"
-        if "properties" in spec:
-            out.update(_leaf_paths(spec["properties"], path + "."))
-        else:
-            out[path] = spec["type"]
-    return out
+from pipeline.index.template import article_mappings, field_types, index_template
 
 
 def test_every_article_field_is_mapped_explicitly() -> None:
@@ -29,7 +16,7 @@ def test_every_article_field_is_mapped_explicitly() -> None:
 
 
 def test_field_types_fit_their_use() -> None:
-    leaves = _leaf_paths(article_mappings()["properties"])
+    leaves = field_types(article_mappings()["properties"])
     for keyword in (
         "id",
         "url",

@@ -36,7 +36,7 @@ from newswire.kibana import (
     redact,
     wait_for_kibana,
 )
-from pipeline.index.template import article_mappings, index_template
+from pipeline.index.template import article_mappings, field_types, index_template
 
 ROOT = Path(__file__).resolve().parents[2]
 NDJSON = ROOT / "deploy" / "kibana" / "saved_objects.ndjson"
@@ -78,20 +78,6 @@ KQL_FIELD = re.compile(r"([A-Za-z_@][\w.@]*)\s*:")
 # ------------------------------------------------------------------------- fixtures
 
 
-def _walk(props: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Dotted path -> type, for object properties and multi-fields alike."""
-    out: dict[str, str] = {}
-    for name, spec in props.items():
-        path = f"{prefix}{name}"
-        if "properties" in spec:
-            out.update(_walk(spec["properties"], path + "."))
-            continue
-        out[path] = spec["type"]
-        for sub, sub_spec in spec.get("fields", {}).items():
-            out[f"{path}.{sub}"] = sub_spec["type"]
-    return out
-
-
 def _load_objects(path: Path) -> list[dict[str, Any]]:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines, f"{path} is empty"
@@ -126,8 +112,8 @@ def data_view(objects: list[dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def fields(data_view: dict[str, Any]) -> dict[str, str]:
     """Every field Kibana will see: mapped (english analyzers or not) plus runtime fields."""
-    mapped = _walk(article_mappings(english=True)["properties"])
-    assert _walk(article_mappings(english=False)["properties"]).items() <= mapped.items()
+    mapped = field_types(article_mappings(english=True)["properties"])
+    assert field_types(article_mappings(english=False)["properties"]).items() <= mapped.items()
     runtime = json.loads(data_view["attributes"]["runtimeFieldMap"])
     overlap = set(runtime) & set(mapped)
     assert not overlap, f"runtime fields shadow mapped ones: {overlap}"
