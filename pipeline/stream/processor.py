@@ -104,8 +104,17 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     @app.agent(to_dedup, name="dedup")
     async def dedup(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
-            article = Article.model_validate_json(event.value)
-            outcome, indexed = deduplicator.check_article(article)
+            try:
+                article = Article.model_validate_json(event.value)
+                outcome, indexed = deduplicator.check_article(article)
+            except Exception as exc:  # a dead letter, never a stopped stage
+                log.warning("dedup dead letter for %s: %s", event.key, exc)
+                letter = DeadLetter.for_error(
+                    "processor", exc, event.value, topic=to_dedup.get_topic_name(),
+                    key=event.key.decode("utf-8", "replace") if event.key else None,
+                )  # fmt: skip
+                await dlq.send(key=event.key, value=letter.to_json_bytes())
+                continue
             if indexed is None:
                 log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
                          outcome.decision.method)  # fmt: skip
