@@ -81,8 +81,9 @@ def run_all(
             return
         idle_since: float | None = None
         probe = LagProbe(settings)
-        stages = (
+        stages = (  # every hop, including the processor's internal one
             (settings.processor_group, settings.topic_raw),
+            (settings.processor_group, settings.topic_dedup),
             (settings.indexer_group, settings.topic_articles),
         )
         try:

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     processor_group: str = "newswire-processor"
     indexer_group: str = "newswire-indexer"
 
+    @property
+    def topic_dedup(self) -> str:
+        """The processor's internal topic between its extract and dedup stages."""
+        return f"{self.processor_group}-dedup"
+
     # Elasticsearch
     index_prefix: str = "news"
     index_alias: str = "news"

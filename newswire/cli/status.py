@@ -25,7 +25,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON document
         probe = LagProbe(s)
         try:
             lags = {
-                "processor": probe.lag(s.processor_group, s.topic_raw),
+                "processor": probe.lag(s.processor_group, s.topic_raw)
+                + probe.lag(s.processor_group, s.topic_dedup),
                 "indexer": probe.lag(s.indexer_group, s.topic_articles),
             }
         finally:

@@ -57,7 +57,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     articles = app.topic(settings.topic_articles, value_serializer="raw", key_serializer="raw")
     dlq = app.topic(settings.topic_dlq, value_serializer="raw", key_serializer="raw")
     to_dedup = app.topic(
-        f"{settings.processor_group}-dedup",
+        settings.topic_dedup,
         partitions=1,
         internal=True,
         value_serializer="raw",
