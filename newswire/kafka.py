@@ -13,8 +13,6 @@ from newswire.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RAW_MAX_BYTES = 10 * 1024 * 1024 + 64 * 1024
-
 
 def topic_specs(settings: Settings) -> list[NewTopic]:
     """The four topics of the contract; connector state is compacted (latest cursor per feed)."""

@@ -100,7 +100,6 @@ class Runner:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="connector")
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.last_item_at = time.monotonic()
         saved = self.state.load_all()
         self._sources: dict[str, _Scheduled] = {}
         for source in sources:
@@ -193,7 +192,6 @@ class Runner:
         sched.health.items += len(page.items)
         self.state.save(sched.source.id, {"cursor": page.cursor, "stats": sched.health.as_dict()})
         if page.items:
-            self.last_item_at = time.monotonic()
             log.info("source %s: %d new items", sched.source.id, len(page.items))
 
     def _send_item(self, item: RawItem) -> Any | None:

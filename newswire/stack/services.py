@@ -11,7 +11,7 @@ import socket
 import subprocess
 import urllib.request
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,6 @@ class ServiceStatus:
     healthy: bool
     detail: str = ""
     log: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class _JavaService:
