@@ -1,0 +1,1 @@
+"""The connector conformance kit (``ConnectorContract``), shipped as a pytest plugin."""
