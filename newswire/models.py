@@ -60,6 +60,29 @@ class SourceRef(_Model):
 Kind = Literal["article", "social_post"]
 
 
+class SocialPost(_Model):
+    """What a social connector knows about a post (``RawItem.kind == "social_post"``).
+
+    ``text`` is the post's plain text (markup stripped); ``links`` are the outbound URLs
+    it contains (resolved where the platform gives them, e.g. t.co expansions), which a
+    source can ask the runner to follow so the post brings in the story it points to.
+    """
+
+    platform: str = Field(description="mastodon, bluesky, telegram, reddit, x")
+    post_id: str
+    url: str
+    author: str | None = None
+    handle: str | None = None
+    text: str = ""
+    posted_at: UtcDatetime | None = None
+    lang: str | None = None
+    engagement: dict[str, int] = Field(
+        default_factory=dict, description="counts the platform gives: likes, reposts, replies"
+    )
+    links: list[str] = Field(default_factory=list)
+    reply_to: str | None = Field(default=None, description="URL or id of the parent post")
+
+
 class RawItem(_Model):
     """What a connector emits to ``news.raw``: as fetched, never cleaned.
 
@@ -81,12 +104,15 @@ class RawItem(_Model):
     fetched_at: UtcDatetime = Field(default_factory=utcnow)
     lang: str | None = None
     backfill: bool = False
+    social: SocialPost | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _has_text(self) -> RawItem:
         if not (self.html or self.content or self.summary):
             raise ValueError("a raw item needs at least one of html, content or summary")
+        if self.kind == "social_post" and self.social is None:
+            raise ValueError("a social_post raw item needs its `social` object")
         return self
 
 
@@ -164,6 +190,7 @@ class Article(_Model):
     dedup: DedupDecision | None = None
     extraction: Extraction | None = None
     backfill: bool = False
+    social: SocialPost | None = None
 
 
 Stage = Literal["connector", "processor", "indexer"]

@@ -1,6 +1,13 @@
 """The connector SDK: what a connector author imports."""
 
-from connectors.sdk.base import Connector, ConnectorConfig, Cursor, Page, PollingConnector
+from connectors.sdk.base import (
+    Capabilities,
+    Connector,
+    ConnectorConfig,
+    Cursor,
+    Page,
+    PollingConnector,
+)
 from connectors.sdk.errors import (
     ConnectorError,
     FatalSourceError,
@@ -11,6 +18,7 @@ from connectors.sdk.errors import (
 from connectors.sdk.http import HttpClient, Response
 
 __all__ = [
+    "Capabilities",
     "Connector",
     "ConnectorConfig",
     "ConnectorError",

@@ -65,12 +65,27 @@ class Page:
     """Seconds the source itself suggests between polls (RSS <ttl>, sy:updatePeriod)."""
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a connector needs and cannot do: shown by ``newswire connectors list`` and
+    the capability table in the docs, so users know before they configure a source."""
+
+    needs_key: str = "no"
+    """"no", "optional" (what a key adds is in ``notes``) or "yes"."""
+    rate_limit: str = ""
+    """The platform's documented limit and how the connector stays under it."""
+    keyless_limits: str = ""
+    """What the keyless path cannot do."""
+    notes: str = ""
+
+
 C = TypeVar("C", bound=ConnectorConfig)
 
 
 class Connector(ABC, Generic[C]):
     name: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     def __init__(self, source: SourceRef, config: C, http: HttpClient) -> None:
         self.source = source
