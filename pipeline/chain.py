@@ -15,6 +15,7 @@ import lxml.html
 from newswire.models import Article, Extraction, RawItem, article_id
 from newswire.urls import normalize_url
 from pipeline.extract import extract
+from pipeline.extract.language import detect_language
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
@@ -50,6 +51,14 @@ def sane_time(value: datetime | None, now: datetime) -> datetime | None:
 
 def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None = None) -> Article:
     now = now or datetime.now(UTC)
+    article = _social(raw, now) if raw.kind == "social_post" else _article(raw, now)
+    article.cluster_id = article.id  # first of its own cluster until dedup says otherwise
+    for tag in taggers:
+        article = tag(article)
+    return article
+
+
+def _article(raw: RawItem, now: datetime) -> Article:
     fallback = raw.content or raw.summary
     extracted = extract(
         raw.html,
@@ -63,7 +72,7 @@ def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None
         raise NotAnArticle(f"no article text could be extracted from {raw.url}")
     canonical = normalize_url(extracted.canonical_url or raw.url)
     seen_under = {canonical, normalize_url(raw.url)}
-    article = Article(
+    return Article(
         id=article_id(canonical),
         url=canonical,
         urls=sorted(seen_under),
@@ -84,7 +93,38 @@ def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None
         extraction=Extraction(method=extracted.method, version=extracted.version),
         backfill=raw.backfill,
     )
-    article.cluster_id = article.id  # first of its own cluster until dedup says otherwise
-    for tag in taggers:
-        article = tag(article)
-    return article
+
+
+TITLE_CHARS = 120
+
+
+def _social(raw: RawItem, now: datetime) -> Article:
+    """A social post is its own text: no page to extract, no furniture to clean."""
+    post = raw.social
+    if post is None:  # RawItem's validator requires it; keep mypy and bad producers honest
+        raise NotAnArticle(f"social_post without its social object: {raw.url}")
+    body = (post.text or html_to_text(raw.content or raw.summary or "")).strip()
+    if not body:
+        raise NotAnArticle(f"social post with no text: {post.url}")
+    first_line = body.split("\n", 1)[0]
+    if len(first_line) > TITLE_CHARS:
+        first_line = first_line[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    who = post.author or post.handle
+    url = post.url.strip()  # the platform's own permalink: already canonical
+    return Article(
+        id=article_id(url),
+        url=url,
+        urls=[url],
+        kind="social_post",
+        source=raw.source,
+        title=f"{who}: {first_line}" if who else first_line,
+        body=body,
+        lang=post.lang or detect_language(body, raw.lang),
+        authors=[a for a in (post.author or post.handle,) if a],
+        published_at=sane_time(post.posted_at, now) or sane_time(raw.published_at, now),
+        fetched_at=raw.fetched_at,
+        processed_at=now,
+        extraction=Extraction(method="social", version=post.platform),
+        backfill=raw.backfill,
+        social=post,
+    )

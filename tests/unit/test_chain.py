@@ -60,3 +60,52 @@ def test_publication_times_outside_sane_bounds_are_dropped() -> None:
     assert sane_time(now + timedelta(days=2), now) is None
     assert sane_time(now + timedelta(hours=20), now) == now + timedelta(hours=20)
     assert sane_time(None, now) is None
+
+
+def _post(**fields: object) -> RawItem:
+    from newswire.models import SocialPost
+
+    values: dict[str, object] = {
+        "platform": "mastodon",
+        "post_id": "1101",
+        "url": "https://mastodon.example/@kabulwatch/1101",
+        "author": "Kabul Watch",
+        "handle": "@kabulwatch@mastodon.example",
+        "text": "Border crossing at Torkham reopened this morning after talks.\n\nMore soon.",
+        "posted_at": datetime(2026, 5, 4, 8, 30, tzinfo=UTC),
+        "lang": "en",
+        "engagement": {"likes": 12, "reposts": 3},
+        "links": ["https://news.example/torkham"],
+    }
+    post = SocialPost.model_validate({**values, **fields})
+    return RawItem(
+        key="mastodon:1101", url=post.url, kind="social_post", content=post.text or "-",
+        source=SOURCE, social=post,
+    )  # fmt: skip
+
+
+def test_social_post_is_its_own_text_with_author_in_the_title() -> None:
+    article = process(_post())
+    assert article.kind == "social_post"
+    assert article.body.startswith("Border crossing at Torkham reopened")
+    assert (
+        article.title
+        == "Kabul Watch: Border crossing at Torkham reopened this morning after talks."
+    )
+    assert article.url == "https://mastodon.example/@kabulwatch/1101"
+    assert article.published_at == datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
+    assert article.authors == ["Kabul Watch"] and article.lang == "en"
+    assert article.social is not None and article.social.engagement["likes"] == 12
+    assert article.extraction is not None and article.extraction.method == "social"
+
+
+def test_social_post_without_text_is_not_an_article() -> None:
+    raw = _post(text="")
+    raw = raw.model_copy(update={"content": "   "})
+    with pytest.raises(NotAnArticle):
+        process(raw)
+
+
+def test_a_social_raw_item_needs_its_post() -> None:
+    with pytest.raises(ValueError, match="social"):
+        RawItem(key="x", url="https://x.example/1", kind="social_post", content="t", source=SOURCE)
