@@ -100,7 +100,10 @@ def run_indexer(settings: Settings, articles: list[Article]) -> tuple[float, flo
     The second figure leaves out the consumer's one-time group join at start-up."""
     ensure_topics(settings)
     Writer(settings).setup()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=20)
+    # gzip, as the processor produces them: the indexer pays for decompression too
+    producer = KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap, linger_ms=20, compression_type="gzip"
+    )
     for a in articles:
         producer.send(settings.topic_articles, key=a.id.encode(), value=a.to_json_bytes())
     producer.flush()

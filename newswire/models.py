@@ -77,7 +77,8 @@ class SocialPost(_Model):
     posted_at: UtcDatetime | None = None
     lang: str | None = None
     engagement: dict[str, int] = Field(
-        default_factory=dict, description="counts the platform gives: likes, reposts, replies"
+        default_factory=dict,
+        description="counts the platform gives: likes, reposts, replies, quotes, views, score",
     )
     links: list[str] = Field(default_factory=list)
     reply_to: str | None = Field(default=None, description="URL or id of the parent post")
@@ -154,6 +155,13 @@ class DedupDecision(_Model):
     similarity: float | None = None
 
 
+class MergeTarget(_Model):
+    """The indexed story an exact duplicate was merged into."""
+
+    id: str
+    story_time: UtcDatetime = Field(description="its published (else fetched) time")
+
+
 class Article(_Model):
     """A clean story: the value of ``news.articles`` and the Elasticsearch ``_source``.
 
@@ -191,6 +199,13 @@ class Article(_Model):
     extraction: Extraction | None = None
     backfill: bool = False
     social: SocialPost | None = None
+    merged_into: MergeTarget | None = Field(
+        default=None,
+        description=(
+            "set only on a merged sighting (an exact duplicate): consumers do not index it,"
+            " they add its `urls` (every URL the story is known under) to that story"
+        ),
+    )
 
 
 Stage = Literal["connector", "processor", "indexer"]

@@ -12,10 +12,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from newswire.models import Article
-from pipeline.dedup.fingerprint import DEFAULT_CONFIG, DedupConfig, Fingerprint, fingerprint
+from newswire.models import Article, MergeTarget
+from pipeline.dedup.fingerprint import (
+    DEFAULT_CONFIG,
+    URLS_PREFIX,
+    DedupConfig,
+    Fingerprint,
+    fingerprint,
+)
 from pipeline.dedup.rules import DedupOutcome, decide, keys_for
-from pipeline.dedup.state import apply_writes, sweep
+from pipeline.dedup.state import apply_writes, live_entry, merge_urls, sweep
 
 
 def fingerprint_article(article: Article, config: DedupConfig = DEFAULT_CONFIG) -> Fingerprint:
@@ -74,6 +80,49 @@ class Deduplicator:
         """Check a processed article; returns the outcome and the article to index, if any."""
         outcome = self.check(fingerprint_article(article, self.config), now)
         return outcome, annotate(article, outcome)
+
+    def route(
+        self, article: Article, now: datetime | None = None
+    ) -> tuple[DedupOutcome, Article | None]:
+        """Like ``check_article``, for a stream whose consumer keeps ``urls`` current.
+
+        An indexed story goes out with every URL it is known under. An exact duplicate
+        goes out as a *merged sighting*: itself, ``merged_into`` its story and carrying
+        that story's full URL list, for the indexer to put on the story (nothing new is
+        indexed); None when it brings no new URL (a replayed copy).
+        """
+        now = now or datetime.now(UTC)
+        outcome, indexed = self.check_article(article, now)
+        if indexed is not None:
+            indexed.urls, _ = self._add_urls(indexed.id, indexed.urls, now)
+            return outcome, indexed
+        if outcome.merge_into is None or outcome.merge_into_time is None:
+            return outcome, None
+        urls, grew = self._add_urls(outcome.merge_into, [article.url, *article.urls], now)
+        if not grew:
+            return outcome, None
+        sighting = article.model_copy(
+            update={
+                "urls": urls,
+                "cluster_id": outcome.cluster_id,
+                "duplicate_of": outcome.merge_into,
+                "dedup": outcome.decision,
+                "merged_into": MergeTarget(
+                    id=outcome.merge_into,
+                    story_time=datetime.fromtimestamp(outcome.merge_into_time, UTC),
+                ),
+            }
+        )
+        return outcome, sighting
+
+    def _add_urls(self, story_id: str, urls: list[str], now: datetime) -> tuple[list[str], bool]:
+        """Every URL ``story_id`` is known under after adding ``urls``; and whether it grew."""
+        key = f"{URLS_PREFIX}:{story_id}"
+        current = live_entry(key, self.state.get(key), now, self.config)
+        value = merge_urls(current, story_id, urls, now)
+        self.state[key] = value
+        known = value.get("u", [])
+        return list(known), current is None or len(known) > len(current.get("u", []))
 
     def sweep(self, now: datetime | None = None) -> int:
         """Delete expired entries; returns how many keys went."""

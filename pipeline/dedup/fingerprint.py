@@ -14,6 +14,7 @@ from pipeline.dedup import minhash, text
 
 URL_PREFIX = "url"
 CONTENT_PREFIX = "content"
+URLS_PREFIX = "urls"
 TITLE_PREFIX = "title"
 
 
@@ -61,7 +62,7 @@ class DedupConfig:
     def window(self, key: str) -> timedelta:
         """How long an entry under ``key`` lives, from its prefix."""
         prefix = key.split(":", 1)[0]
-        if prefix == URL_PREFIX:
+        if prefix in (URL_PREFIX, URLS_PREFIX):
             return self.url_window
         if prefix == CONTENT_PREFIX:
             return self.content_window

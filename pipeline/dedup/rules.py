@@ -46,7 +46,9 @@ class DedupOutcome:
     """What the caller does with the story.
 
     * ``action == "index"``: emit the article with ``cluster_id`` and ``duplicate_of``;
-    * ``action == "merge"``: index nothing; add ``url`` to the ``urls`` of ``merge_into``.
+    * ``action == "merge"``: index nothing; add ``url`` to the ``urls`` of ``merge_into``
+      (``merge_into_time``, the target's story time in epoch seconds, tells which monthly
+      index holds it).
 
     ``conflicts`` lists races this story's writes revealed (see :class:`Conflict`).
     """
@@ -58,6 +60,7 @@ class DedupOutcome:
     cluster_id: str
     duplicate_of: str | None = None
     merge_into: str | None = None
+    merge_into_time: int | None = None
     conflicts: tuple[Conflict, ...] = ()
 
     @property
@@ -156,6 +159,7 @@ def _merge(
         url=fp.url,
         cluster_id=cluster_of(target),
         merge_into=target["i"],
+        merge_into_time=target["t"],
     )
     return outcome, writes
 

@@ -7,7 +7,9 @@ because there are millions of them:
 * exact keys (``url:``, ``content:``, ``title:``) hold one entry, the story that owns
   the key: ``{"i": id, "c": cluster if not id, "t": published, "s": seen, "k": sketch}``
   (``k`` only where it is used: title entries and band members);
-* band keys (``lsh:NN:hash``) hold a list of such entries, at most ``max_bucket``.
+* band keys (``lsh:NN:hash``) hold a list of such entries, at most ``max_bucket``;
+* ``urls:<story id>`` holds the URLs a story was seen under (``u``, at most
+  ``MAX_URLS``), so a merged sighting can extend the indexed story's ``urls``.
 
 Writes are never blind puts: :func:`merge` is the only way a value changes, applied at
 the worker that owns the key. It is a join: commutative, associative and idempotent
@@ -40,6 +42,7 @@ class Entry(TypedDict):
     s: int
     c: NotRequired[str]
     k: NotRequired[str]
+    u: NotRequired[list[str]]
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,19 @@ def merge(
     if fresh is None:
         return current, []
     return _merge_exact(key, live_entry(key, current, now, config), fresh, config)
+
+
+MAX_URLS = 50
+"""URLs remembered per story: enough for every real syndication, bounded for a spammer."""
+
+
+def merge_urls(current: Any, story_id: str, urls: Iterable[str], now: datetime) -> Entry:
+    """``urls:<story_id>`` after adding ``urls``: a set union, so writers converge too."""
+    known: list[str] = list(current["u"]) if isinstance(current, dict) and "u" in current else []
+    for url in urls:
+        if url not in known and len(known) < MAX_URLS:
+            known.append(url)
+    return {"i": story_id, "t": 0, "s": _timestamp(now), "u": known}
 
 
 def apply_writes(

@@ -6,6 +6,11 @@ poll → bulk → commit loop states it plainly. Failures are classified per ite
 conflicts are done, 429/5xx and an unreachable cluster are retried with backoff while
 the partitions are paused (nothing new is consumed, nothing is lost), mapping and
 parsing errors go to the dead-letter topic with Elasticsearch's reason.
+
+Pipelined: one bulk request is in flight on a worker thread while the consumer thread
+polls, parses and serializes the next batch, so Elasticsearch and Python work at the
+same time. Each batch commits its own offsets (explicitly, in order) once it is
+settled; the batch still in flight is never covered by a commit.
 """
 
 from __future__ import annotations
@@ -14,17 +19,21 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 from elastic_transport import ConnectionError as EsConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from newswire.models import Article, DeadLetter
 from newswire.settings import Settings
-from pipeline.index.writer import Writer
+from pipeline.index.writer import BulkOutcome, Writer
 
 log = logging.getLogger(__name__)
 
@@ -60,47 +69,68 @@ class Indexer:
             compression_type="gzip",
             max_request_size=s.max_raw_bytes + 2 * 1024 * 1024,
         )
+        sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-bulk")
+        inflight: _Batch | None = None  # sent to Elasticsearch, not yet settled
         try:
             while not self._stop.is_set():
                 polled = consumer.poll(
-                    timeout_ms=int(s.index_batch_seconds * 1000), max_records=s.index_batch_size
+                    timeout_ms=0 if inflight else int(s.index_batch_seconds * 1000),
+                    max_records=s.index_batch_size,
                 )
                 records = [rec for batch in polled.values() for rec in batch]
-                if not records:
-                    continue
-                try:
-                    for chunk in by_bytes(records, s.index_batch_bytes):
-                        self._index_batch(chunk, consumer, dlq)
-                except _Stopped:
-                    break  # not committed: the batch is consumed again after restart
-                dlq.flush()
-                consumer.commit()  # only now: everything above is in Elasticsearch or the DLQ
+                for chunk in by_bytes(records, s.index_batch_bytes):
+                    batch = self._prepare(chunk, dlq)  # while the previous bulk is in flight
+                    if inflight is not None:
+                        self._finish(inflight, consumer, dlq)
+                    batch.future = sender.submit(self.writer.send, batch.operations)
+                    inflight = batch
+                if not records and inflight is not None:  # nothing more to overlap with
+                    self._finish(inflight, consumer, dlq)
+                    inflight = None
+            if inflight is not None:  # stopping: settle and commit what was sent
+                self._finish(inflight, consumer, dlq)
+        except _Stopped:
+            pass  # not committed: the batch is consumed again after restart
         finally:
+            sender.shutdown(wait=True)
             consumer.close(autocommit=False)
             dlq.close()
 
-    def _index_batch(
-        self, records: list[ConsumerRecord], consumer: KafkaConsumer, dlq: KafkaProducer
-    ) -> None:
+    def _prepare(self, records: list[ConsumerRecord], dlq: KafkaProducer) -> _Batch:
         pending: list[tuple[ConsumerRecord, Article]] = []
         for rec in records:
             try:
                 pending.append((rec, Article.model_validate_json(rec.value)))
             except (ValidationError, ValueError, TypeError) as exc:
                 self._dead_letter(dlq, rec, exc)
+        operations = self.writer.prepare([a for _, a in pending])
+        return _Batch(pending, operations, _next_offsets(records))
+
+    def _finish(self, batch: _Batch, consumer: KafkaConsumer, dlq: KafkaProducer) -> None:
+        self._settle(batch, consumer, dlq)
+        dlq.flush()
+        # Only now, and only this batch's offsets: everything up to them is in
+        # Elasticsearch or the dead-letter topic.
+        consumer.commit(batch.offsets)
+
+    def _settle(self, batch: _Batch, consumer: KafkaConsumer, dlq: KafkaProducer) -> None:
+        """Wait for the batch's bulk request; retry or dead-letter item by item."""
+        pending, future = batch.pending, batch.future
         attempt = 0
         while pending:
             try:
-                outcome = self.writer.bulk([a for _, a in pending])
+                outcome = future.result() if future else self.writer.bulk([a for _, a in pending])
             except (EsConnectionError, ConnectionTimeout, ApiError) as exc:
                 status = getattr(exc, "status_code", None) or getattr(exc, "status", None)
                 if isinstance(exc, ApiError) and status not in (429, 500, 502, 503, 504):
                     for rec, _ in pending:
                         self._dead_letter(dlq, rec, exc)
                     return
+                future = None
                 attempt += 1
                 self._wait(consumer, attempt, f"Elasticsearch unavailable ({exc})")
                 continue
+            future = None
             self.indexed += len(outcome.done)
             for i, reason in outcome.rejected:
                 self._dead_letter(dlq, pending[i][0], MappingRejected(reason))
@@ -150,6 +180,22 @@ def by_bytes(records: list[ConsumerRecord], cap: int) -> list[list[ConsumerRecor
         chunks[-1].append(rec)
         size += length
     return [c for c in chunks if c]
+
+
+@dataclass
+class _Batch:
+    pending: list[tuple[ConsumerRecord, Article]]
+    operations: list[dict[str, Any] | bytes]
+    offsets: dict[TopicPartition, OffsetAndMetadata]  # next offset of each partition
+    future: Future[BulkOutcome] | None = None
+
+
+def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:
+    offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+    for rec in records:  # in offset order within a partition: the last one wins
+        tp = TopicPartition(rec.topic, rec.partition)
+        offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", rec.leader_epoch)
+    return offsets
 
 
 class _Stopped(Exception):

@@ -95,6 +95,28 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
             },
             "extraction": {"properties": {"method": KEYWORD, "version": KEYWORD}},
             "backfill": {"type": "boolean"},
+            "social": {
+                "properties": {
+                    "platform": KEYWORD,
+                    "post_id": KEYWORD,
+                    "url": KEYWORD,
+                    "author": KEYWORD,
+                    "handle": KEYWORD,
+                    "text": {"type": "text"},
+                    "posted_at": DATE,
+                    "lang": KEYWORD,
+                    # the counts platforms commonly give; others stay in _source only
+                    "engagement": {
+                        "properties": {
+                            name: {"type": "long"}
+                            for name in ("likes", "reposts", "replies", "quotes", "views", "score")
+                        }
+                    },
+                    "links": KEYWORD,
+                    "reply_to": KEYWORD,
+                }
+            },
+            "merged_into": {"properties": {"id": KEYWORD, "story_time": DATE}},
             "schema_version": {"type": "integer"},
         },
     }

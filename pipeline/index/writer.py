@@ -38,6 +38,10 @@ def make_client(settings: Settings) -> Elasticsearch:
 
 def index_for(article: Article, prefix: str) -> str:
     when = article.published_at or article.fetched_at or article.processed_at
+    return monthly_index(prefix, when)
+
+
+def monthly_index(prefix: str, when: datetime) -> str:
     return f"{prefix}-{when.astimezone(UTC):%Y.%m}"
 
 
@@ -79,9 +83,26 @@ class Writer:
         self.client.indices.put_index_template(name=f"{s.index_prefix}-articles", **body)
 
     def bulk(self, articles: list[Article]) -> BulkOutcome:
-        operations: list[dict[str, Any]] = []
-        now = datetime.now(UTC).isoformat()
+        return self.send(self.prepare(articles))
+
+    def prepare(self, articles: list[Article]) -> list[dict[str, Any] | bytes]:
+        """The bulk body: an action line per article, then its ``_source`` as JSON bytes.
+
+        ``model_dump_json`` serializes in pydantic-core, several times faster than a
+        dict through the client's ``json.dumps``; the client sends bytes as they are.
+        """
+        operations: list[dict[str, Any] | bytes] = []
+        indexed_at = f',"indexed_at":"{datetime.now(UTC).isoformat()}"}}'.encode()
         for article in articles:
+            if target := article.merged_into:
+                # An exact duplicate: its story gets the URL, nothing new is indexed. A
+                # partial update replaces the whole list, so the sighting carries it all.
+                where = monthly_index(self.settings.index_prefix, target.story_time)
+                operations.append(
+                    {"update": {"_index": where, "_id": target.id, "retry_on_conflict": 3}}
+                )
+                operations.append({"doc": {"urls": article.urls}})
+                continue
             operations.append(
                 {
                     "index": {
@@ -92,19 +113,27 @@ class Writer:
                     }
                 }
             )
-            doc = article.model_dump(mode="json", exclude_none=True)
-            doc["indexed_at"] = now
-            operations.append(doc)
+            # An article always dumps to a non-empty object: indexed_at goes before its "}".
+            operations.append(article.model_dump_json(exclude_none=True).encode()[:-1] + indexed_at)
+        return operations
+
+    def send(self, operations: list[dict[str, Any] | bytes]) -> BulkOutcome:
+        """One bulk request; each item classified as done, to retry, or rejected."""
         outcome = BulkOutcome()
         if not operations:
             return outcome
-        resp = self.client.bulk(operations=operations, refresh=False)
+        # The NDJSON serializer sends bytes lines as they are; the stubs only know mappings.
+        resp = self.client.bulk(operations=operations, refresh=False)  # type: ignore[arg-type]
         for i, item in enumerate(resp["items"]):
-            result = item.get("index", {})
+            op, result = next(iter(item.items()))
             status = int(result.get("status", 500))
-            if status < 300 or status == 409:  # 409: same or newer version already there
+            if status < 300 or (status == 409 and op == "index"):
+                outcome.done.append(i)  # 409: the same or a newer version is already there
+            elif status == 404 and op == "update":
+                # The story it merged into is not indexed (a dead letter, or expired).
+                log.info("no story %s to add URLs to", result.get("_id"))
                 outcome.done.append(i)
-            elif status in RETRY_STATUSES:
+            elif status in RETRY_STATUSES or status == 409:
                 outcome.retry.append(i)
             else:
                 error = result.get("error", {})

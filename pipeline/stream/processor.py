@@ -106,7 +106,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         async for event in stream.events():
             try:
                 article = Article.model_validate_json(event.value)
-                outcome, indexed = deduplicator.check_article(article)
+                outcome, indexed = deduplicator.route(article)
             except Exception as exc:  # a dead letter, never a stopped stage
                 log.warning("dedup dead letter for %s: %s", event.key, exc)
                 letter = DeadLetter.for_error(
@@ -115,11 +115,12 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
                 )  # fmt: skip
                 await dlq.send(key=event.key, value=letter.to_json_bytes())
                 continue
-            if indexed is None:
+            if not outcome.indexed:
                 log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
                          outcome.decision.method)  # fmt: skip
-                continue
-            await articles.send(key=indexed.id.encode(), value=indexed.to_json_bytes())
+            if indexed is None:
+                continue  # a copy already known under this URL: nothing changes
+            await articles.send(key=_key_of(indexed), value=indexed.to_json_bytes())
 
     @app.timer(settings.dedup_sweep_seconds)
     async def sweep_dedup_state() -> None:
@@ -128,6 +129,11 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             log.info("dedup state: %d expired keys removed", removed)
 
     return app
+
+
+def _key_of(article: Article) -> bytes:
+    """Keyed by the story a record changes, so its changes stay in order on one partition."""
+    return (article.merged_into.id if article.merged_into else article.id).encode()
 
 
 def _store(wanted: str) -> str:

@@ -213,6 +213,34 @@ def test_check_article_annotates_what_to_index() -> None:
     assert nothing is None and outcome.merge_into == copy.id
 
 
+def test_route_sends_merged_sightings_with_every_url_of_their_story() -> None:
+    dedup = Deduplicator({})
+    source = SourceRef(id="wire", name="Wire", connector="rss")
+    story = EVENTS["rates"]["original"][0]
+
+    def article(url: str) -> Article:
+        return Article(id=article_id(url), url=url, urls=[url], source=source,
+                       title=story.title, body=story.body, published_at=T0)  # fmt: skip
+
+    head = article("https://wire.example/rates")
+    _, indexed = dedup.route(head, T0)
+    assert indexed is not None and indexed.merged_into is None
+    assert indexed.urls == ["https://wire.example/rates"]
+
+    outcome, sighting = dedup.route(article("https://wire.example/print/rates"), T0)
+    assert not outcome.indexed and sighting is not None
+    assert sighting.merged_into is not None and sighting.merged_into.id == head.id
+    assert sighting.merged_into.story_time == T0  # picks the monthly index of the story
+    assert sighting.urls == ["https://wire.example/rates", "https://wire.example/print/rates"]
+    assert sighting.duplicate_of == head.id and sighting.dedup is not None
+
+    # the same sighting again brings no new URL: nothing to send
+    assert dedup.route(article("https://wire.example/print/rates"), T0)[1] is None
+    # a replay of the story itself goes out with every URL it is known under
+    _, replayed = dedup.route(head, T0)
+    assert replayed is not None and "https://wire.example/print/rates" in replayed.urls
+
+
 def test_fingerprint_needs_an_aware_time_and_a_matching_config() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         fingerprint("a", "https://a.example/", "a", None, "text", datetime(2025, 1, 1))  # noqa: DTZ001

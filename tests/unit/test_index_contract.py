@@ -90,3 +90,66 @@ def test_bulk_requests_are_bounded_in_bytes() -> None:
     chunks = by_bytes(records, 100)  # type: ignore[arg-type]
     assert [[len(r.value) for r in c] for c in chunks] == [[40, 40], [40], [200], [10]]
     assert by_bytes([], 100) == []  # type: ignore[arg-type]
+
+
+def test_bulk_body_is_the_article_plus_indexed_at() -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from newswire.models import SourceRef
+    from newswire.settings import Settings
+    from pipeline.index.writer import Writer
+
+    article = Article(
+        id="a1",
+        url="https://x.example/a",
+        source=SourceRef(id="x", name="X", connector="rss"),
+        title="Tehran “talks”",
+        body="Line one.\n\nLine two.",
+        published_at=datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    writer = Writer(Settings(index_prefix="news"), client=object())  # type: ignore[arg-type]
+    action, source = writer.prepare([article])
+    assert isinstance(action, dict) and isinstance(source, bytes)
+    assert action["index"]["_index"] == "news-2026.03" and action["index"]["_id"] == "a1"
+    doc = json.loads(source)
+    assert doc.pop("indexed_at")
+    assert doc == article.model_dump(mode="json", exclude_none=True)
+
+
+def test_each_batch_commits_the_offset_after_its_last_record() -> None:
+    from types import SimpleNamespace
+
+    from kafka import TopicPartition
+
+    from pipeline.index.indexer import _next_offsets
+
+    recs = [
+        SimpleNamespace(topic="t", partition=p, offset=o, leader_epoch=0)
+        for p, o in ((0, 5), (1, 9), (0, 6), (0, 7))
+    ]
+    offsets = _next_offsets(recs)  # type: ignore[arg-type]
+    assert {tp: m.offset for tp, m in offsets.items()} == {
+        TopicPartition("t", 0): 8,
+        TopicPartition("t", 1): 10,
+    }
+
+
+def test_a_merged_sighting_updates_its_story_urls_instead_of_indexing() -> None:
+    from datetime import UTC, datetime
+
+    from newswire.models import MergeTarget, SourceRef
+    from newswire.settings import Settings
+    from pipeline.index.writer import Writer
+
+    sighting = Article(
+        id="copy",
+        url="https://x.example/print/a",
+        urls=["https://x.example/a", "https://x.example/print/a"],
+        source=SourceRef(id="x", name="X", connector="rss"),
+        merged_into=MergeTarget(id="head", story_time=datetime(2026, 1, 31, 23, tzinfo=UTC)),
+    )
+    writer = Writer(Settings(index_prefix="news"), client=object())  # type: ignore[arg-type]
+    action, doc = writer.prepare([sighting])
+    assert action == {"update": {"_index": "news-2026.01", "_id": "head", "retry_on_conflict": 3}}
+    assert doc == {"doc": {"urls": sighting.urls}}
