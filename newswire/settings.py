@@ -74,9 +74,21 @@ class Settings(BaseSettings):
     extraction_timeout_s: float = 20.0
     max_raw_bytes: int = 10 * 1024 * 1024
 
-    # Connectors
+    # Connectors (politeness is per origin, shared by every source on it)
     http_timeout_s: float = 20.0
     http_allow_private: bool = False
+    http_respect_robots: bool = Field(
+        default=True,
+        description="check article pages against robots.txt (a configured feed is fetched "
+        "regardless, as feed readers do) and honour Crawl-delay",
+    )
+    http_per_host_interval: float = Field(
+        default=0.5, ge=0, description="seconds between two requests to one host"
+    )
+    http_per_host_concurrency: int = Field(
+        default=2, ge=1, description="requests in flight to one host"
+    )
+    connector_workers: int = Field(default=8, ge=1, description="sources polled at once")
     user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
 
     # Indexer

@@ -33,18 +33,34 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretBytes, SecretStr
 
 from connectors.sdk.http import HttpClient
 from newswire.models import RawItem, SourceRef
 
 
 class ConnectorConfig(BaseModel):
-    """Base of every connector's own config: validated before the connector starts."""
+    """Base of every connector's own config: validated before the connector starts.
+
+    Secrets (tokens, passwords, API keys) are typed ``pydantic.SecretStr``: repr, logs,
+    dumps and error messages then show ``**********``; the connector reads the value
+    with ``.get_secret_value()`` only where it sends it. The conformance kit checks it.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """Names of the fields typed ``SecretStr``/``SecretBytes`` (optional or not)."""
+        return [name for name, f in cls.model_fields.items() if _is_secret(f.annotation)]
+
+
+def _is_secret(annotation: Any) -> bool:
+    if annotation in (SecretStr, SecretBytes):
+        return True
+    return any(_is_secret(arg) for arg in get_args(annotation))
 
 
 Cursor = dict[str, Any]
@@ -95,6 +111,9 @@ class Connector(ABC, Generic[C]):
     @abstractmethod
     def fetch(self, cursor: Cursor) -> Page:
         """Return the next page after ``cursor``. Called from a worker thread."""
+
+    def close(self) -> None:
+        """Called once when the runner stops: end any long-lived connection (streams)."""
 
     def raw_item(self, **fields: Any) -> RawItem:
         """A raw item stamped with this connector's source."""

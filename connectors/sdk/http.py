@@ -1,29 +1,52 @@
 """The one HTTP client every connector uses: politeness and safety live here, once.
 
-- timeouts, a streamed body with a size cap, a bounded number of redirects;
+- timeouts (per read, plus an overall deadline against servers that drip bytes), a
+  streamed body with a size cap, a bounded number of redirects, followed hop by hop;
 - conditional GET (ETag / Last-Modified) confirmed by a body hash, because servers lie;
-- a per-host minimum interval between requests;
+- per origin, shared by every source on it (``connectors.sdk.hosts``): an interval
+  between requests (raised to the site's Crawl-delay), a bound on requests in flight,
+  and a pause after a 429/503 with Retry-After;
+- robots.txt, fetched once per origin and cached (``connectors.sdk.robots``);
 - status codes mapped onto the connector error tree (429/503 honour Retry-After);
-- an SSRF guard: hosts resolving to loopback, private, link-local or metadata addresses
-  are refused unless ``allow_private`` (tests serve from 127.0.0.1 and set it).
+- the SSRF guard on every hop and on the address actually connected to
+  (``connectors.sdk.guard``).
+
+Thread-safe: the runner's workers share one client.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import socket
-import threading
 import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
+from connectors.sdk.guard import check_peer, check_url
+from connectors.sdk.hosts import Origin, Origins, retry_after
+from connectors.sdk.robots import (
+    MAX_ROBOTS_BYTES,
+    RobotsPolicy,
+    after_fetch,
+    allow_all,
+    product_token,
+    robots_url,
+    unreachable,
+)
+
+if TYPE_CHECKING:
+    from newswire.settings import Settings
 
 _FATAL = {400, 401, 403, 404, 405, 410, 451}
+
+
+class RedirectLoop(FatalSourceError):
+    """More redirects than allowed (often a loop)."""
 
 
 @dataclass
@@ -33,6 +56,7 @@ class Response:
     content: bytes
     headers: httpx.Headers
     not_modified: bool = False
+    """True on a 304, and on a 200 whose body hashes like ``previous_hash``."""
 
     @property
     def text(self) -> str:
@@ -52,7 +76,44 @@ class Response:
         return hashlib.sha256(self.content).hexdigest()
 
 
+class BodyStream:
+    """A response body as a read-only file object; ``tell()`` counts from the file's
+    start, so positions read through a Range request are positions in the file.
+    A dropped connection while reading is a ``RetriableError``."""
+
+    def __init__(self, chunks: Iterator[bytes], start: int, *, skip: int = 0) -> None:
+        self._chunks = chunks
+        self._buffer = bytearray()
+        self._position = start
+        self._skip = skip
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        while self._skip or size < 0 or len(self._buffer) < size:
+            try:
+                chunk = next(self._chunks, None)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise RetriableError(f"{type(exc).__name__} reading a stream: {exc}") from exc
+            if chunk is None:
+                break
+            if self._skip:  # the server ignored Range: drop what precedes the offset
+                dropped = min(self._skip, len(chunk))
+                chunk, self._skip = chunk[dropped:], self._skip - dropped
+            self._buffer += chunk
+        if size < 0:
+            size = len(self._buffer)
+        out = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        self._position += len(out)
+        return out
+
+
 class HttpClient:
+    """GET with politeness. Errors are the connector error tree (``RetryAfter``,
+    ``RetriableError``, ``FatalSourceError`` and its ``RobotsDisallowed``)."""
+
     def __init__(
         self,
         *,
@@ -61,22 +122,50 @@ class HttpClient:
         max_bytes: int = 10 * 1024 * 1024,
         max_redirects: int = 5,
         per_host_interval: float = 0.0,
+        per_host_concurrency: int = 2,
         allow_private: bool = False,
+        respect_robots: bool = True,
+        robots_ttl: float = 86400.0,
+        robots_retry: float = 300.0,
+        max_crawl_delay: float = 30.0,
     ) -> None:
         self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
         self.allow_private = allow_private
-        self.per_host_interval = per_host_interval
+        self.respect_robots = respect_robots
+        self.robots_ttl = robots_ttl  # RFC 9309: a cached copy SHOULD NOT outlive 24 h
+        self.robots_retry = robots_retry
+        self.agent = product_token(user_agent)
+        self.deadline = timeout * 3
+        # Behind a proxy the peer is the proxy, whose address says nothing about the target.
+        self._check_peer = not allow_private and not urllib.request.getproxies()
         self._client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            follow_redirects=True,
-            max_redirects=max_redirects,
+            follow_redirects=False,  # followed by hand: every hop is guarded and polite
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
         )
-        self._host_lock = threading.Lock()
-        self._next_slot: dict[str, float] = {}
+        self._origins = Origins(per_host_interval, per_host_concurrency, max_crawl_delay)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpClient:
+        return cls(
+            user_agent=settings.user_agent,
+            timeout=settings.http_timeout_s,
+            max_bytes=settings.max_raw_bytes,
+            allow_private=settings.http_allow_private,
+            per_host_interval=settings.http_per_host_interval,
+            per_host_concurrency=settings.http_per_host_concurrency,
+            respect_robots=settings.http_respect_robots,
+        )
 
     def close(self) -> None:
         self._client.close()
+
+    def host_interval(self, url: str) -> float:
+        """Seconds kept between two requests to ``url``'s origin: the configured interval,
+        or the site's Crawl-delay once its robots.txt was read, whichever is longer."""
+        return self._origin(url).interval
 
     def get(
         self,
@@ -85,90 +174,234 @@ class HttpClient:
         etag: str | None = None,
         last_modified: str | None = None,
         previous_hash: str | None = None,
+        subscribed: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """GET ``url``; ``not_modified`` is set on a 304 or when the body hash is unchanged."""
-        self._guard(url)
-        self._wait_turn(url)
-        headers = {}
+        """GET ``url``; ``not_modified`` is set on a 304 or when the body hash is unchanged.
+
+        ``subscribed=True`` is for the URL a user configured as a source (a feed): it is
+        fetched even where robots.txt disallows crawling, as feed readers do (the user
+        asked for it; robots.txt governs what crawlers discover). Pages found through a
+        source (article links) are always checked against robots.txt, which is how the
+        origin's Crawl-delay becomes known; it and every other limit apply to both.
+        ``headers`` are sent on every hop of the same origin; credentials
+        (Authorization, Cookie) never follow a redirect elsewhere.
+        """
+        headers = dict(headers or {})
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        try:
-            with self._client.stream("GET", url, headers=headers) as resp:
-                self._guard(str(resp.url))  # a redirect may point inside the network
-                if resp.status_code == 304:
-                    return Response(str(resp.url), 304, b"", resp.headers, not_modified=True)
-                self._raise_for_status(resp)
-                body = self._read_capped(resp)
-        except httpx.TooManyRedirects as exc:
-            raise FatalSourceError(f"too many redirects from {url}") from exc
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise RetriableError(f"{type(exc).__name__} fetching {url}: {exc}") from exc
-        out = Response(str(resp.url), resp.status_code, body, resp.headers)
-        out.not_modified = previous_hash is not None and out.body_hash == previous_hash
+        out = self._fetch(url, headers, check_robots=not subscribed)
+        if out.status != 304:
+            out.not_modified = previous_hash is not None and out.body_hash == previous_hash
         return out
 
-    def _read_capped(self, resp: httpx.Response) -> bytes:
+    def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """POST to an API endpoint the user configured (an OAuth token, a search call).
+
+        The same guard, limits, status mapping and size cap as ``get``; robots.txt does not
+        apply (not crawling) and redirects are not followed (a POST must not change into
+        something else on its way): a redirect is a ``FatalSourceError``.
+        """
+        body = httpx.Request("POST", url, data=data, json=json)  # encodes form or JSON
+        sent = dict(headers or {})
+        if "content-type" in body.headers:
+            sent.setdefault("Content-Type", body.headers["content-type"])
+        return self._fetch(url, sent, check_robots=False, method="POST", content=body.read())
+
+    @property
+    def user_agent(self) -> str:
+        return str(self._client.headers["User-Agent"])
+
+    def guard(self, url: str) -> None:
+        """Raise ``FatalSourceError`` unless ``url`` may be fetched (scheme, SSRF guard):
+        for connections that do not go through this client (a WebSocket)."""
+        self._guard(url)
+
+    @contextmanager
+    def stream(self, url: str, *, offset: int = 0) -> Iterator[BodyStream]:
+        """GET a body too large for memory (a WARC file) as a file-like stream from byte
+        ``offset`` on (a Range request; a server that ignores it is read up to there).
+
+        No size cap and no overall deadline (the per-read timeout holds); redirects, the
+        SSRF guard, per-host limits and status mapping are those of ``get``. Like a
+        subscribed feed, the URL is the user's own choice: robots.txt is not consulted.
+        Transport errors while the caller reads become ``RetriableError``.
+        """
+        headers = {
+            "Accept-Encoding": "identity",
+            **({"Range": f"bytes={offset}-"} if offset else {}),
+        }
+        current = url
+        for _ in range(self.max_redirects + 1):
+            self._guard(current)
+            origin = self._origin(current)
+            self._wait_turn(origin, current)
+            with origin.slots:
+                try:
+                    with self._client.stream("GET", current, headers=headers) as resp:
+                        if resp.has_redirect_location:
+                            current = str(resp.url.join(resp.headers["location"]))
+                            continue
+                        self._guard_peer(resp)
+                        if resp.status_code == 416:  # the offset is the end of the file
+                            yield BodyStream(iter(()), offset)
+                            return
+                        self._raise_for_status(resp, origin)
+                        ranged = resp.status_code == 206
+                        yield BodyStream(resp.iter_bytes(), offset, skip=0 if ranged else offset)
+                        return
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    raise RetriableError(f"{type(exc).__name__} fetching {current}: {exc}") from exc
+        raise RedirectLoop(f"more than {self.max_redirects} redirects from {url}")
+
+    # -- one request, hop by hop -----------------------------------------------------------
+
+    def _fetch(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        check_robots: bool,
+        raise_status: bool = True,
+        max_bytes: int | None = None,
+        method: str = "GET",
+        content: bytes | None = None,
+    ) -> Response:
+        current = url
+        for _ in range(self.max_redirects + 1):
+            self._guard(current)
+            origin = self._origin(current)
+            if check_robots and self.respect_robots:
+                self._robots(current, origin).check(current, self.agent)
+            self._wait_turn(origin, current)
+            with origin.slots:
+                try:
+                    with self._client.stream(
+                        method, current, headers=headers, content=content
+                    ) as resp:
+                        if resp.has_redirect_location:
+                            if method != "GET":
+                                raise FatalSourceError(
+                                    f"{method} {current} redirected to {resp.headers['location']}"
+                                )
+                            nxt = str(resp.url.join(resp.headers["location"]))
+                            if self._origin(nxt) is not origin:
+                                headers = _without_credentials(headers)
+                            current = nxt
+                            _drain(resp)
+                            continue
+                        self._guard_peer(resp)
+                        if resp.status_code == 304:
+                            _drain(resp)
+                            return Response(str(resp.url), 304, b"", resp.headers, True)
+                        if raise_status:
+                            self._raise_for_status(resp, origin)
+                        cap = self.max_bytes if max_bytes is None else max_bytes
+                        body = self._read_capped(resp, cap, truncate=max_bytes is not None)
+                        return Response(str(resp.url), resp.status_code, body, resp.headers)
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    raise RetriableError(f"{type(exc).__name__} fetching {current}: {exc}") from exc
+        raise RedirectLoop(f"more than {self.max_redirects} redirects from {url}")
+
+    def _read_capped(self, resp: httpx.Response, cap: int, *, truncate: bool) -> bytes:
         declared = resp.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+        if not truncate and declared and declared.isdigit() and int(declared) > cap:
             raise FatalSourceError(f"{resp.url}: body of {declared} bytes exceeds the cap")
+        deadline = time.monotonic() + self.deadline
         chunks, size = [], 0
         for chunk in resp.iter_bytes():
             size += len(chunk)
-            if size > self.max_bytes:
-                raise FatalSourceError(f"{resp.url}: body exceeds {self.max_bytes} bytes")
+            if size > cap:
+                if truncate:
+                    chunks.append(chunk[: cap - size])
+                    break
+                raise FatalSourceError(f"{resp.url}: body exceeds {cap} bytes")
+            if time.monotonic() > deadline:
+                raise RetriableError(f"{resp.url}: body not received within {self.deadline:.0f}s")
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @staticmethod
-    def _raise_for_status(resp: httpx.Response) -> None:
+    def _raise_for_status(self, resp: httpx.Response, origin: Origin) -> None:
         status = resp.status_code
         if status < 400:
             return
         if status in (429, 503):
-            raise RetryAfter(_retry_after(resp.headers.get("retry-after")), status=status)
+            header = resp.headers.get("retry-after")
+            seconds = retry_after(header)
+            if header:  # the server's word holds for its other URLs (our other sources) too
+                self._origins.pause(origin, seconds)
+            raise RetryAfter(seconds, f"HTTP {status} from {resp.url}", status=status)
         if status in _FATAL:
             raise FatalSourceError(f"HTTP {status} from {resp.url}", status=status)
         raise RetriableError(f"HTTP {status} from {resp.url}", status=status)
 
-    def _wait_turn(self, url: str) -> None:
-        if self.per_host_interval <= 0:
-            return
-        host = urlsplit(url).netloc
-        with self._host_lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot.get(host, 0.0))
-            self._next_slot[host] = slot + self.per_host_interval
-        if slot > now:
-            time.sleep(slot - now)
+    # -- robots.txt ----------------------------------------------------------------------
+
+    def _robots(self, url: str, origin: Origin) -> RobotsPolicy:
+        """The origin's robots policy, fetched at most once at a time per origin."""
+        policy = origin.robots
+        if policy is None or time.monotonic() >= policy.expires:
+            with origin.robots_lock:
+                policy = origin.robots
+                if policy is None or time.monotonic() >= policy.expires:
+                    policy = self._fetch_robots(robots_url(url), policy)
+                    origin.robots = policy
+                    self._origins.ask_delay(origin, policy.delay_seconds(self.agent))
+        if policy.unreachable is not None and policy.parser is None:
+            wait = max(1.0, policy.expires - time.monotonic())
+            raise RetryAfter(wait, f"{policy.robots_url} unreachable ({policy.unreachable})")
+        return policy
+
+    def _fetch_robots(self, url: str, previous: RobotsPolicy | None) -> RobotsPolicy:
+        now = time.monotonic()
+        try:
+            resp = self._fetch(
+                url, {}, check_robots=False, raise_status=False, max_bytes=MAX_ROBOTS_BYTES
+            )
+        except RedirectLoop:  # RFC 9309: past five redirects, robots.txt is unavailable
+            return allow_all(url, now + self.robots_ttl)
+        except (RetriableError, RetryAfter) as exc:
+            return unreachable(url, str(exc), previous, now + self.robots_retry)
+        return after_fetch(
+            url, resp.status, resp.content, previous, now, self.robots_ttl, self.robots_retry
+        )
+
+    # -- shared with the other request paths ------------------------------------------------
+
+    def _origin(self, url: str) -> Origin:
+        return self._origins.get(url)
+
+    def _wait_turn(self, origin: Origin, url: str) -> None:
+        self._origins.wait_turn(origin)
 
     def _guard(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FatalSourceError(f"unsupported URL scheme: {url}")
-        if self.allow_private:
+        check_url(url, allow_private=self.allow_private)
+
+    def _guard_peer(self, resp: httpx.Response) -> None:
+        if self._check_peer:
+            check_peer(resp)
+
+
+def _drain(resp: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a body nobody needs (a 304's, a redirect's): a connection is only reused once
+    its response was read to the end. A body past ``limit`` is left, and so is the
+    connection."""
+    size = 0
+    for chunk in resp.iter_raw():
+        size += len(chunk)
+        if size > limit:
             return
-        host = parts.hostname or ""
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except socket.gaierror as exc:
-            raise RetriableError(f"cannot resolve {host}: {exc}") from exc
-        for info in infos:
-            addr = ipaddress.ip_address(info[4][0])
-            if not addr.is_global:
-                raise FatalSourceError(
-                    f"{host} resolves to a non-public address ({addr}); "
-                    "set NEWSWIRE_HTTP_ALLOW_PRIVATE=true to allow it"
-                )
 
 
-def _retry_after(value: str | None, default: float = 60.0) -> float:
-    if not value:
-        return default
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return default
+def _without_credentials(headers: dict[str, str]) -> dict[str, str]:
+    private = {"authorization", "cookie", "proxy-authorization"}
+    return {k: v for k, v in headers.items() if k.lower() not in private}

@@ -1,18 +1,26 @@
-"""The connector runner: schedules sources, calls them in a bounded pool, produces to Kafka.
+"""The connector runner: schedules sources, polls them in worker threads, produces to Kafka.
 
-Delivery: items of a page are produced to ``news.raw`` and the source's cursor is saved
-to ``news.connector-state`` only after Kafka acknowledged every one of them. A crash in
-between re-polls that page after restart (at-least-once); stable keys and downstream
-dedup make the repeat harmless.
+Delivery: the items of a page are produced to ``news.raw`` and the source's cursor is
+saved to ``news.connector-state`` only after Kafka acknowledged every one of them. A
+crash in between re-polls that page after restart (at-least-once); stable keys and
+downstream dedup make the repeat harmless. A poll that changes nothing but counters
+(the common case: 304 Not Modified) saves its stats in a batch a moment later.
+
+Scheduling: a heap of due times, served by ``workers`` threads; when each source runs
+next is decided by ``connectors.sdk.schedule`` (configured interval, the feed's hint,
+the observed rate of new items; backoff after failures). The runner never stops on a
+source's failure: a source that keeps failing is marked ``failing`` in its stats and
+logged, and keeps being retried.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
-import random
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,47 +30,38 @@ from connectors.sdk.base import Connector, Cursor, Page
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
 from connectors.sdk.registry import load
+from connectors.sdk.schedule import (
+    DEFAULT_POLICY,
+    FailureKind,
+    SchedulePolicy,
+    failure_delay,
+    is_failing,
+    next_interval,
+    observe,
+)
 from connectors.sdk.sources import Source
-from connectors.sdk.state import KafkaStateStore
+from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
+from connectors.sdk.stream import StreamingConnector
 from newswire.models import DeadLetter, RawItem
 from newswire.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 3600.0
-
-
-@dataclass
-class SourceHealth:
-    polls: int = 0
-    items: int = 0
-    errors: int = 0
-    consecutive_failures: int = 0
-    not_modified: int = 0
-    last_success: float | None = None
-    last_error: str | None = None
-    fatal: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def restore(cls, saved: dict[str, Any]) -> SourceHealth:
-        """Counters carry over a restart; a fatal source is tried again (its config may
-        have been fixed since)."""
-        known = {k: v for k, v in saved.items() if k in cls.__dataclass_fields__}
-        return cls(**{**known, "fatal": False})
+STATE_FLUSH_SECONDS = 1.0  # counters-only state changes are saved this often, batched
+DELIVERY_TIMEOUT = 120.0  # seconds to wait for Kafka to acknowledge a page's items
 
 
 @dataclass
 class _Scheduled:
     source: Source
-    connector: Connector
+    connector: Connector | None
     cursor: Cursor = field(default_factory=dict)
     health: SourceHealth = field(default_factory=SourceHealth)
-    due: float = 0.0
+    due: float = 0.0  # time.monotonic()
     running: bool = False
     polled_once: bool = False
+    catching_up: bool = False  # walking a backlog (Page.more): its pace is not a rate
+    quiet: bool = False  # its last page brought nothing (a stream with nothing new)
 
 
 def make_producer(settings: Settings) -> KafkaProducer:
@@ -79,154 +78,313 @@ def make_producer(settings: Settings) -> KafkaProducer:
 
 
 class Runner:
+    """Polls every enabled source until ``stop()``; ``run()`` blocks, so run it in a
+    thread. Each source is fetched by at most one worker at a time."""
+
     def __init__(
         self,
         settings: Settings,
         sources: list[Source],
         *,
-        workers: int = 8,
+        workers: int | None = None,
         producer: KafkaProducer | None = None,
+        state: StateStore | None = None,
+        http: HttpClient | None = None,
+        policy: SchedulePolicy = DEFAULT_POLICY,
+        registry: Callable[[str], type[Connector]] = load,
     ) -> None:
         self.settings = settings
+        self.policy = policy
         self.producer = producer or make_producer(settings)
-        self.state = KafkaStateStore(self.producer, settings.kafka_bootstrap, settings.topic_state)
-        self.http = HttpClient(
-            user_agent=settings.user_agent,
-            timeout=settings.http_timeout_s,
-            max_bytes=settings.max_raw_bytes,
-            allow_private=settings.http_allow_private,
-            per_host_interval=0.5,  # politeness: at most two requests a second per host
+        self.state = state or KafkaStateStore(
+            self.producer, settings.kafka_bootstrap, settings.topic_state
         )
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="connector")
-        self._lock = threading.Lock()
+        self.http = http or HttpClient.from_settings(settings)
+        self.workers = workers or settings.connector_workers
+        self._lock = threading.Condition()
+        self._heap: list[tuple[float, int, str]] = []
+        self._order = itertools.count()
         self._stop = threading.Event()
-        saved = self.state.load_all()
+        self._state_lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._unsaved: dict[str, dict[str, Any]] = {}
         self._sources: dict[str, _Scheduled] = {}
+        saved = self.state.load_all()
         for source in sources:
-            if not source.enabled:
-                continue
-            cls = load(source.connector)
+            if source.enabled:
+                self._add(source, saved.get(source.id), registry)
+
+    def _add(
+        self,
+        source: Source,
+        saved: dict[str, Any] | None,
+        registry: Callable[[str], type[Connector]],
+    ) -> None:
+        sched = _Scheduled(source, None)
+        self._sources[source.id] = sched
+        now = time.monotonic()
+        if saved:
+            sched.cursor = saved.get("cursor") or {}
+            stats = saved.get("stats") or {}
+            sched.health = SourceHealth.restore(stats)
+            wait = (stats.get("next_due") or 0.0) - time.time()
+            if stats.get("consecutive_failures") and not stats.get("fatal") and wait > 0:
+                # In backoff when we stopped (maybe told to wait by the server): keep it.
+                # Healthy sources are polled at once: a restart is usually meant to.
+                sched.due, sched.polled_once = now + wait, True
+        try:
+            cls = registry(source.connector)
             config = cls.config_model.model_validate(source.config)
-            sched = _Scheduled(source, cls(source.ref(), config, self.http))
-            if source.id in saved:
-                sched.cursor = saved[source.id].get("cursor", {})
-                sched.health = SourceHealth.restore(saved[source.id].get("stats", {}))
-            self._sources[source.id] = sched
+            sched.connector = cls(source.ref(), config, self.http)
+        except Exception as exc:  # reported as the source's error, never a crash
+            sched.polled_once = True
+            self._failed(sched, exc, "fatal")
+            return
+        heapq.heappush(self._heap, (sched.due or now, next(self._order), source.id))
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def run(self) -> None:
-        """Poll until ``stop()``; never stops on a source's failure."""
+        """Poll until ``stop()``; never stops on a source's failure.
+
+        The workers take due sources from the heap themselves: no dispatcher thread that
+        would have to win the GIL once per poll. This thread saves batched states."""
+        workers = [
+            threading.Thread(target=self._work, name=f"connector-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for worker in workers:
+            worker.start()
         try:
-            while not self._stop.is_set():
-                now = time.monotonic()
-                for sched in self._sources.values():
-                    with self._lock:
-                        if sched.running or sched.due > now:
-                            continue
-                        sched.running = True
-                    fut = self.pool.submit(self._poll, sched)
-                    fut.add_done_callback(self._log_crash)
-                self._stop.wait(0.2)
+            while not self._stop.wait(STATE_FLUSH_SECONDS):
+                self._flush_states()
         finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.producer.flush()
+            self.stop()
+            for worker in workers:
+                worker.join()
+            self._close_connectors()
+            self._flush_states()
+            self.producer.flush(timeout=30)
             self.http.close()
+
+    def _close_connectors(self) -> None:
+        """Let connectors that hold a connection (streams) end it."""
+        for sched in self._sources.values():
+            if sched.connector is None:
+                continue
+            try:
+                sched.connector.close()
+            except Exception as exc:
+                log.warning("source %s: close failed: %s", sched.source.id, exc)
 
     def stop(self) -> None:
         self._stop.set()
+        with self._lock:
+            self._lock.notify_all()
 
     def idle(self) -> bool:
-        """Every source was polled at least once and nothing is running or pending now."""
+        """Every source was polled at least once and nothing is running or due now.
+
+        A stream is always "due" (it keeps its socket open): it counts as idle once its
+        last page brought nothing, so ``--exit-when-idle`` works with streams too."""
         now = time.monotonic()
         with self._lock:
             return all(
-                s.polled_once and not s.running and (s.due > now or s.health.fatal)
+                s.polled_once
+                and (
+                    (not s.running and (s.due > now or s.connector is None))
+                    or (s.quiet and isinstance(s.connector, StreamingConnector))
+                )
                 for s in self._sources.values()
             )
 
     def health(self) -> dict[str, dict[str, Any]]:
         return {sid: s.health.as_dict() for sid, s in self._sources.items()}
 
-    # -- one poll ------------------------------------------------------------------------
+    def totals(self) -> dict[str, int]:
+        """Counters summed over every source (cheap enough to watch progress)."""
+        names = ("polls", "items", "not_modified", "errors")
+        out = dict.fromkeys(names, 0)
+        for sched in self._sources.values():
+            for name in names:
+                out[name] += getattr(sched.health, name)
+        out["failing"] = sum(1 for s in self._sources.values() if s.health.failing)
+        return out
+
+    def _next_due(self, timeout: float) -> _Scheduled | None:
+        with self._lock:
+            now = time.monotonic()
+            if not self._heap or self._heap[0][0] > now:
+                wait = timeout if not self._heap else min(timeout, self._heap[0][0] - now)
+                self._lock.wait(wait)
+                now = time.monotonic()
+            if not self._heap or self._heap[0][0] > now or self._stop.is_set():
+                return None
+            sched = self._sources[heapq.heappop(self._heap)[2]]
+            sched.running = True
+            return sched
+
+    def _reschedule(self, sched: _Scheduled, delay: float) -> None:
+        with self._lock:
+            sched.due = time.monotonic() + delay
+            sched.running = False
+            sched.polled_once = True
+            heapq.heappush(self._heap, (sched.due, next(self._order), sched.source.id))
+            self._lock.notify()
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            sched = self._next_due(timeout=1.0)
+            if sched is None:
+                continue
+            try:
+                self._poll(sched)  # handles every Exception and always reschedules
+            except BaseException:
+                log.exception("connector worker: source %s", sched.source.id)
+
+    # -- one poll ----------------------------------------------------------------------
 
     def _poll(self, sched: _Scheduled) -> None:
-        source, health = sched.source, sched.health
-        delay = source.interval
+        assert sched.connector is not None
+        delay = self.policy.max_backoff  # replaced below unless something is very wrong
         try:
+            sched.health.last_poll = time.time()
             page = sched.connector.fetch(dict(sched.cursor))
-            health.polls += 1
-            health.consecutive_failures = 0
-            health.fatal = False
-            health.last_success = time.time()
-            health.not_modified += page.stats.get("not_modified", 0)
-            self._deliver(sched, page)  # saves the cursor with these stats once Kafka acked
-            if page.more:
-                delay = 0.0
-            elif page.interval_hint:
-                delay = min(max(page.interval_hint, source.interval / 4), source.interval * 4)
+            delay = self._deliver(sched, page)
         except RetryAfter as exc:
-            delay = self._failed(sched, exc, max(exc.seconds, 1.0))
+            delay = self._failed(sched, exc, "retry_after", exc.seconds)
         except RetriableError as exc:
-            delay = self._failed(sched, exc, self._backoff(health))
+            delay = self._failed(sched, exc, "retriable")
         except FatalSourceError as exc:
-            health.fatal = True
-            delay = self._failed(sched, exc, MAX_BACKOFF)
-        except Exception as exc:  # a connector bug must not stop the runner
-            log.exception("source %s: unexpected error", source.id)
-            delay = self._failed(sched, exc, self._backoff(health))
+            delay = self._failed(sched, exc, "fatal")
+        except Exception as exc:  # a connector bug or Kafka trouble must not stop the runner
+            log.exception("source %s: unexpected error", sched.source.id)
+            delay = self._failed(sched, exc, "retriable")
         finally:
-            with self._lock:
-                sched.due = time.monotonic() + delay
-                sched.running = False
-                sched.polled_once = True
+            self._reschedule(sched, delay)
 
-    def _deliver(self, sched: _Scheduled, page: Page) -> None:
-        futures = [f for item in page.items if (f := self._send_item(item)) is not None]
-        for reason, payload in page.skipped:
-            self._dead_letter(sched.source.id, ValueError(reason), payload)
-        self.producer.flush()
-        for fut in futures:
-            fut.get(timeout=60)  # raises if Kafka did not take it: the cursor is not saved
+    def _deliver(self, sched: _Scheduled, page: Page) -> float:
+        """Produce the page, wait for Kafka, then count, schedule and save the cursor."""
+        sent = [self._send_item(item) for item in page.items]
+        futures = [fut for fut, _ in sent]
+        for reason, payload in page.skipped:  # dead letters are acknowledged too
+            futures.append(self._dead_letter(sched.source.id, ValueError(reason), payload))
+        for fut in futures:  # this page's own acks: no flush() holding up other workers
+            fut.get(timeout=DELIVERY_TIMEOUT)
+        health, now, new = sched.health, time.time(), sum(raw for _, raw in sent)
+        if health.failing:
+            log.warning("source %s recovered", sched.source.id)
+        health.polls += 1
+        health.items += new
+        counters = dict(health.counters)  # replaced, not mutated: health() may be reading
+        for name, count in page.stats.items():
+            if name == "not_modified":
+                health.not_modified += count
+            else:
+                counters[name] = counters.get(name, 0) + count
+        health.counters = counters
+        health.consecutive_failures, health.fatal, health.failing = 0, False, False
+        if not (page.more or sched.catching_up) and health.last_success is not None:
+            health.rate = observe(health.rate, new, now - health.last_success, self.policy)
+        sched.catching_up = page.more
+        sched.quiet = not (page.items or page.skipped)
+        health.last_success = now
+        if page.more:
+            delay = 0.0
+        else:
+            delay = next_interval(
+                sched.source.interval,
+                hint=page.interval_hint,
+                rate=health.rate,
+                policy=self.policy,
+            )
+            health.interval = delay
+        health.next_due = now + delay
+        moved = page.cursor != sched.cursor
         sched.cursor = page.cursor
-        sched.health.items += len(page.items)
-        self.state.save(sched.source.id, {"cursor": page.cursor, "stats": sched.health.as_dict()})
-        if page.items:
-            log.info("source %s: %d new items", sched.source.id, len(page.items))
+        self._save(sched, now=bool(futures) or moved)
+        if new:
+            log.info("source %s: %d new items", sched.source.id, new)
+        return delay
 
-    def _send_item(self, item: RawItem) -> Any | None:
-        """Produce one item; None when it went to the dead-letter topic instead."""
+    def _send_item(self, item: RawItem) -> tuple[Any, bool]:
+        """Produce one item: (its future, True), or (future, False) when it was too big
+        to keep and went to the dead-letter topic instead."""
         value = item.to_json_bytes()
         if len(value) > self.settings.max_raw_bytes:
             if not (item.content or item.summary):
                 too_big = ValueError(f"raw item of {len(value)} bytes exceeds the cap")
-                self._dead_letter(item.key, too_big, value[:100_000])
-                return None
+                return self._dead_letter(item.key, too_big, value[:100_000]), False
             # Keep the story: drop the raw HTML, the processor falls back to the feed text.
             value = item.model_copy(update={"html": None}).to_json_bytes()
-        return self.producer.send(self.settings.topic_raw, key=item.key.encode(), value=value)
+        return self.producer.send(self.settings.topic_raw, key=item.key.encode(), value=value), True
 
-    def _dead_letter(self, key: str, exc: BaseException, payload: str | bytes | None) -> None:
+    def _dead_letter(self, key: str, exc: BaseException, payload: str | bytes | None) -> Any:
         letter = DeadLetter.for_error("connector", exc, payload, key=key)
-        self.producer.send(self.settings.topic_dlq, key=key.encode(), value=letter.to_json_bytes())
+        return self.producer.send(
+            self.settings.topic_dlq, key=key.encode(), value=letter.to_json_bytes()
+        )
 
-    def _failed(self, sched: _Scheduled, exc: BaseException, delay: float) -> float:
+    def _failed(
+        self,
+        sched: _Scheduled,
+        exc: BaseException,
+        kind: FailureKind,
+        retry_after: float | None = None,
+    ) -> float:
         health = sched.health
         health.errors += 1
         health.consecutive_failures += 1
         health.last_error = f"{type(exc).__name__}: {exc}"
-        log.warning("source %s: %s (next try in %.0fs)", sched.source.id, health.last_error, delay)
-        try:  # the failure is reported in the source's state; the cursor stays as it was
-            self.state.save(sched.source.id, {"cursor": sched.cursor, "stats": health.as_dict()})
-        except Exception as save_error:  # Kafka itself may be the failure
-            log.warning("source %s: could not save its state: %s", sched.source.id, save_error)
+        health.last_error_at = time.time()
+        health.fatal = kind == "fatal"
+        delay = failure_delay(
+            kind, health.consecutive_failures, retry_after=retry_after, policy=self.policy
+        )
+        health.next_due = health.last_error_at + delay
+        was_failing = health.failing
+        health.failing = is_failing(health.consecutive_failures, health.fatal, self.policy)
+        if health.failing and not was_failing:
+            log.warning(
+                "source %s is failing (%d in a row, next try in %.0fs): %s",
+                sched.source.id,
+                health.consecutive_failures,
+                delay,
+                health.last_error,
+            )
+        else:
+            log.info("source %s: %s (next try in %.0fs)", sched.source.id, health.last_error, delay)
+        self._save(sched, now=False)  # the failure is reported; the cursor stays as it was
         return delay
 
-    def _backoff(self, health: SourceHealth) -> float:
-        base = min(MAX_BACKOFF, 5.0 * 2 ** min(health.consecutive_failures, 10))
-        return base * random.uniform(0.8, 1.2)
+    # -- state -------------------------------------------------------------------------
 
-    @staticmethod
-    def _log_crash(fut: Future[None]) -> None:
-        if exc := fut.exception():
-            log.error("connector worker crashed: %r", exc)
+    def _save(self, sched: _Scheduled, *, now: bool) -> None:
+        """Queue the source's state; ``now`` sends it at once (its items are acked)."""
+        snapshot = {"cursor": sched.cursor, "stats": sched.health.as_dict()}
+        with self._state_lock:
+            self._unsaved[sched.source.id] = snapshot
+        if now:
+            self._flush_states(sched.source.id)
+
+    def _flush_states(self, only: str | None = None) -> None:
+        """Send queued states. ``_send_lock`` keeps a source's saves in the order they were
+        made; ``_state_lock`` is held only to take them, so workers never wait on Kafka."""
+        with self._send_lock:
+            with self._state_lock:
+                if only is None:
+                    batch, self._unsaved = self._unsaved, {}
+                else:
+                    snapshot = self._unsaved.pop(only, None)
+                    batch = {only: snapshot} if snapshot is not None else {}
+            for source_id, state in batch.items():
+                try:
+                    self.state.send(source_id, state).add_errback(
+                        lambda exc, sid=source_id: log.warning(
+                            "source %s: state not saved: %s", sid, exc
+                        )
+                    )
+                except Exception as exc:  # Kafka itself may be the trouble: try again later
+                    log.warning("source %s: could not save its state: %s", source_id, exc)
+                    with self._state_lock:
+                        self._unsaved.setdefault(source_id, state)

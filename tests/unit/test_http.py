@@ -1,12 +1,31 @@
-"""The shared HTTP client against a real local server: status mapping, caps, conditional GET."""
+"""The shared HTTP client against a real local server: status mapping, caps, conditional
+GET, per-host limits, robots.txt and the SSRF guard."""
 
 from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
+from connectors.sdk.hosts import retry_after
 from connectors.sdk.http import HttpClient
+from connectors.sdk.robots import RobotsDisallowed, product_token
 from tests.support.httpserver import Reply, http_server
+
+ROBOTS = """\
+User-agent: *
+Disallow: /private/
+
+User-agent: newswire
+Disallow: /members/
+Allow: /members/open
+Crawl-delay: 0.25
+"""
 
 
 def _client(**kw: object) -> HttpClient:
@@ -17,7 +36,6 @@ def _client(**kw: object) -> HttpClient:
 
 def test_status_codes_map_onto_the_error_tree() -> None:
     routes = {
-        "/busy": Reply(429, "slow down", {"Retry-After": "42"}),
         "/gone": Reply(404),
         "/auth": Reply(401),
         "/broken": Reply(500),
@@ -25,44 +43,84 @@ def test_status_codes_map_onto_the_error_tree() -> None:
     }
     with http_server(routes) as srv:
         client = _client()
+        for path in ("/gone", "/auth"):
+            with pytest.raises(FatalSourceError) as fatal:
+                client.get(srv.url(path))
+            assert fatal.value.status in (404, 401)
+        with pytest.raises(RetriableError) as broken:
+            client.get(srv.url("/broken"))
+        assert not isinstance(broken.value, RetryAfter) and broken.value.status == 500
+        assert client.get(srv.url("/ok")).text == "fine"
+
+
+def test_retry_after_pauses_the_whole_host() -> None:
+    routes = {"/busy": Reply(429, "slow down", {"Retry-After": "42"}), "/other": Reply(200, "x")}
+    with http_server(routes) as srv:
+        client = _client()
         with pytest.raises(RetryAfter) as busy:
             client.get(srv.url("/busy"))
         assert busy.value.seconds == 42 and busy.value.status == 429
-        for path in ("/gone", "/auth"):
-            with pytest.raises(FatalSourceError):
-                client.get(srv.url(path))
-        with pytest.raises(RetriableError) as broken:
-            client.get(srv.url("/broken"))
-        assert not isinstance(broken.value, RetryAfter)
-        assert client.get(srv.url("/ok")).text == "fine"
+        # Another source on the same host waits too, without a request reaching the server.
+        with pytest.raises(RetryAfter) as other:
+            client.get(srv.url("/other"))
+        assert 30 < other.value.seconds <= 42
+        assert srv.count("/other") == 0
 
 
 def test_user_agent_is_honest() -> None:
     with http_server({"/": Reply(200, "x")}) as srv:
         _client().get(srv.url("/"))
-        assert srv.requests[0][1]["User-Agent"] == "newswire-test"
+        assert {h["User-Agent"] for _, h in srv.requests} == {"newswire-test"}
 
 
-def test_body_over_the_cap_is_refused() -> None:
+def test_body_over_the_cap_is_refused_declared_or_streamed() -> None:
+    routes = {
+        "/big": Reply(200, b"x" * 50_000),
+        "/stream": Reply(200, chunks=[b"x" * 4000] * 10),  # no Content-Length
+    }
+    with http_server(routes) as srv:
+        for path in ("/big", "/stream"):
+            with pytest.raises(FatalSourceError, match="exceeds"):
+                _client(max_bytes=10_000).get(srv.url(path))
+
+
+def test_a_server_that_drips_bytes_hits_the_overall_deadline() -> None:
+    # Each chunk comes well within the read timeout; the whole body never does.
+    drip = Reply(200, chunks=[b"<rss>"] * 40, chunk_delay=0.1)
     with (
-        http_server({"/big": Reply(200, b"x" * 50_000)}) as srv,
-        pytest.raises(FatalSourceError, match="exceeds"),
+        http_server({"/drip": drip}) as srv,
+        pytest.raises(RetriableError, match="not received within"),
     ):
-        _client(max_bytes=10_000).get(srv.url("/big"))
+        _client(timeout=0.4).get(srv.url("/drip"))
 
 
-def test_redirect_loop_is_fatal() -> None:
+def test_a_server_that_does_not_answer_is_retriable() -> None:
+    with (
+        http_server({"/slow": Reply(200, "late", delay=2)}) as srv,
+        pytest.raises(RetriableError, match="Timeout"),
+    ):
+        _client(timeout=0.3).get(srv.url("/slow"))
+
+
+def test_redirects_are_followed_and_loops_are_fatal() -> None:
     routes = {
         "/a": Reply(302, headers={"Location": "/b"}),
         "/b": Reply(302, headers={"Location": "/a"}),
+        "/moved": Reply(301, headers={"Location": "/here"}),
+        "/here": Reply(200, "arrived"),
     }
-    with http_server(routes) as srv, pytest.raises(FatalSourceError, match="redirects"):
-        _client(max_redirects=3).get(srv.url("/a"))
+    with http_server(routes) as srv:
+        client = _client(max_redirects=3)
+        resp = client.get(srv.url("/moved"))
+        assert resp.text == "arrived" and resp.url == srv.url("/here")
+        with pytest.raises(FatalSourceError, match="redirects"):
+            client.get(srv.url("/a"))
+        assert srv.count("/a") + srv.count("/b") == 4  # the first request and 3 redirects
 
 
 def test_conditional_get_uses_validators_and_confirms_by_hash() -> None:
-    def feed(handler: object) -> Reply:
-        if getattr(handler, "headers", {}).get("If-None-Match") == '"v1"':
+    def feed(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == '"v1"':
             return Reply(304)
         return Reply(200, "<rss/>", {"ETag": '"v1"'})
 
@@ -72,16 +130,181 @@ def test_conditional_get_uses_validators_and_confirms_by_hash() -> None:
         client = _client()
         first = client.get(srv.url("/feed"))
         assert not first.not_modified and first.headers["etag"] == '"v1"'
-        assert client.get(srv.url("/feed"), etag='"v1"').not_modified
+        again = client.get(srv.url("/feed"), etag='"v1"')
+        assert again.not_modified and again.status == 304
         # A server whose ETag changes though the body does not: the hash tells the truth.
         liar = client.get(srv.url("/liar"))
-        again = client.get(srv.url("/liar"), etag='"stale"', previous_hash=liar.body_hash)
-        assert again.not_modified
+        same = client.get(srv.url("/liar"), etag='"stale"', previous_hash=liar.body_hash)
+        assert same.not_modified and same.status == 200
+        changed = client.get(srv.url("/liar"), previous_hash="0" * 64)
+        assert not changed.not_modified
+
+
+def test_per_host_concurrency_is_bounded() -> None:
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+
+    def slow(_h: BaseHTTPRequestHandler) -> Reply:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        threading.Event().wait(0.3)
+        with lock:
+            state["now"] -= 1
+        return Reply(200, "ok")
+
+    with http_server({f"/{i}": slow for i in range(6)}) as srv:
+        client = _client(per_host_concurrency=2)
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda i: client.get(srv.url(f"/{i}")), range(6)))
+        assert state["peak"] == 2
+
+
+def test_robots_rules_for_our_token_are_obeyed_and_named() -> None:
+    routes = {
+        "/robots.txt": Reply(200, ROBOTS),
+        "/members/a": Reply(200, "secret"),
+        "/members/open": Reply(200, "open"),
+        "/private/x": Reply(200, "for others"),
+        "/news/1": Reply(200, "story"),
+    }
+    with http_server(routes) as srv:
+        client = _client(user_agent="newswire/0.1 (+https://example.org)")
+        with pytest.raises(RobotsDisallowed) as refused:
+            client.get(srv.url("/members/a"))
+        assert "Disallow: /members/" in str(refused.value)
+        assert "User-agent: newswire" in str(refused.value)
+        assert isinstance(refused.value, FatalSourceError)
+        assert client.get(srv.url("/members/open")).text == "open"
+        # Our group replaces the * group: /private/ is not closed to us.
+        assert client.get(srv.url("/private/x")).text == "for others"
+        assert client.get(srv.url("/news/1")).text == "story"
+        assert srv.count("/members/a") == 0
+        assert srv.count("/robots.txt") == 1  # fetched once, then cached
+        assert client.host_interval(srv.url("/")) == 0.25  # Crawl-delay raised the interval
+
+
+def test_a_subscribed_feed_is_fetched_where_robots_disallows_crawling() -> None:
+    routes = {
+        "/robots.txt": Reply(200, "User-agent: *\nDisallow: /\n"),
+        "/feed.xml": Reply(200, "<rss/>"),
+        "/news/1": Reply(200, "story"),
+    }
+    with http_server(routes) as srv:
+        client = _client()
+        assert client.get(srv.url("/feed.xml"), subscribed=True).text == "<rss/>"
+        with pytest.raises(RobotsDisallowed, match="Disallow: /"):
+            client.get(srv.url("/news/1"))
+
+
+def test_robots_unavailable_allows_all_and_unreachable_waits() -> None:
+    with http_server({"/page": Reply(200, "ok")}) as srv:  # /robots.txt is a 404
+        assert _client().get(srv.url("/page")).text == "ok"
+    with http_server({"/robots.txt": Reply(503), "/page": Reply(200, "ok")}) as srv:
+        client = _client(robots_retry=120)
+        for _ in range(2):
+            with pytest.raises(RetryAfter, match="unreachable") as wait:
+                client.get(srv.url("/page"))
+            assert wait.value.seconds > 100
+        assert srv.count("/robots.txt") == 1 and srv.count("/page") == 0
+
+        quick = _client(robots_retry=0)  # its next try is due at once
+        with pytest.raises(RetryAfter):
+            quick.get(srv.url("/page"))
+        srv.routes["/robots.txt"] = Reply(200, "User-agent: *\nAllow: /\n")
+        assert quick.get(srv.url("/page")).text == "ok"
+
+
+def test_an_older_robots_copy_outlives_an_unreachable_refresh() -> None:
+    routes = {
+        "/robots.txt": Reply(200, "User-agent: *\nDisallow: /no\n"),
+        "/no": Reply(200, "hidden"),
+        "/yes": Reply(200, "ok"),
+    }
+    with http_server(routes) as srv:
+        client = _client(robots_ttl=0)  # every request refreshes the copy
+        assert client.get(srv.url("/yes")).text == "ok"
+        srv.routes["/robots.txt"] = Reply(500)
+        assert client.get(srv.url("/yes")).text == "ok"
+        with pytest.raises(RobotsDisallowed):
+            client.get(srv.url("/no"))
+        assert srv.count("/robots.txt") >= 2 and srv.count("/no") == 0
+
+
+def test_robots_can_be_switched_off() -> None:
+    routes = {"/robots.txt": Reply(200, "User-agent: *\nDisallow: /\n"), "/p": Reply(200, "x")}
+    with http_server(routes) as srv:
+        assert _client(respect_robots=False).get(srv.url("/p")).text == "x"
+        assert srv.count("/robots.txt") == 0
+
+
+def test_robots_are_checked_on_every_hop_of_a_redirect() -> None:
+    with http_server({"/robots.txt": Reply(200, "User-agent: *\nDisallow: /no\n")}) as other:
+        other.routes["/no/story"] = Reply(200, "hidden")
+        with http_server({"/go": Reply(302, headers={"Location": other.url("/no/story")})}) as srv:
+            with pytest.raises(RobotsDisallowed):
+                _client().get(srv.url("/go"))
+            assert other.count("/no/story") == 0
+
+
+def test_product_token_is_the_first_word_of_the_user_agent() -> None:
+    assert product_token("newswire/0.1 (+https://x)") == "newswire"
+    assert product_token("MyBot") == "MyBot"
 
 
 def test_private_addresses_are_refused_unless_allowed() -> None:
     with http_server({"/": Reply(200, "x")}) as srv:
         with pytest.raises(FatalSourceError, match="non-public address"):
             _client(allow_private=False).get(srv.url("/"))
-        with pytest.raises(FatalSourceError, match="scheme"):
-            _client(allow_private=False).get("file:///etc/passwd")
+        assert srv.requests == []  # refused before any connection
+    strict = _client(allow_private=False)
+    with pytest.raises(FatalSourceError, match="non-public address"):
+        strict.get("http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(FatalSourceError, match="scheme"):
+        strict.get("file:///etc/passwd")
+
+
+def test_headers_are_sent_but_credentials_never_follow_a_redirect_elsewhere() -> None:
+    secret = {"Authorization": "Bearer s3cret", "Accept": "application/json"}
+    with http_server({"/api": Reply(200, "{}")}) as other:
+        routes = {
+            "/me": Reply(200, "{}"),
+            "/hop": Reply(302, headers={"Location": other.url("/api")}),
+        }
+        with http_server(routes) as srv:
+            client = _client()
+            client.get(srv.url("/me"), headers=secret, subscribed=True)
+            client.get(srv.url("/hop"), headers=secret, subscribed=True)
+        mine = dict(srv.requests)
+        assert mine["/me"]["Authorization"] == "Bearer s3cret"
+        assert mine["/hop"]["Authorization"] == "Bearer s3cret"
+        elsewhere = dict(other.requests)["/api"]
+        assert "Authorization" not in elsewhere and elsewhere["Accept"] == "application/json"
+
+
+def test_post_is_guarded_mapped_and_never_redirected() -> None:
+    routes = {
+        "/token": Reply(200, '{"access_token": "t"}'),
+        "/limited": Reply(429, headers={"Retry-After": "9"}),
+        "/moved": Reply(307, headers={"Location": "/token"}),
+    }
+    with http_server(routes) as srv:
+        client = _client()
+        resp = client.post(srv.url("/token"), data={"grant_type": "password"})
+        assert resp.status == 200 and b"access_token" in resp.content
+        sent = dict(srv.requests)["/token"]
+        assert sent["Content-Type"] == "application/x-www-form-urlencoded"
+        assert client.post(srv.url("/token"), json={"q": 1}).status == 200
+        with pytest.raises(FatalSourceError, match="redirected"):
+            client.post(srv.url("/moved"), data={})
+        with pytest.raises(RetryAfter):
+            client.post(srv.url("/limited"), data={})
+    with pytest.raises(FatalSourceError, match="non-public"):
+        _client(allow_private=False).post("http://10.0.0.1/token", data={})
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert retry_after("120") == 120
+    assert 290 < retry_after(formatdate(time.time() + 300, usegmt=True)) <= 300
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # already past
+    assert retry_after("soon") == 60 and retry_after(None) == 60
