@@ -29,8 +29,8 @@ test: stack-up ## All tests: unit, contract and integration on the real local st
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
-test-unit: install ## Only the tests that need no running services
-	@$(BIN)/python -m pytest tests/unit
+test-unit: install ## Unit and connector contract tests: no running services needed
+	@$(BIN)/python -m pytest tests/unit tests/contract
 
 lint: install ## ruff, ruff format --check, mypy, import contracts
 	$(BIN)/ruff check .
