@@ -4,11 +4,17 @@ Per poll: a conditional GET of the feed, then, for each entry not seen before, a
 the entry's page so the raw item carries the article's HTML (the feed's own content or
 summary stays as the fallback text). The cursor remembers the feed's validators, its
 body hash and the keys of recent entries, so a repeated item is never emitted twice.
+
+When the configured URL is a web page rather than a feed, the feed it advertises
+(``<link rel="alternate">``, see ``connectors.rss.discover``) is polled instead and
+remembered in the cursor (``site_url``, ``feed_url``); a discovered feed that later
+answers 404/410 is looked up again on the site.
 """
 
 from __future__ import annotations
 
 import calendar
+import logging
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,10 +22,15 @@ from urllib.parse import urlsplit
 import feedparser
 from pydantic import Field, HttpUrl
 
+from connectors.rss.discover import best, discover, looks_like_html
 from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector
 from connectors.sdk.errors import ConnectorError, FatalSourceError
+from connectors.sdk.http import Response
+from connectors.sdk.schedule import feed_interval_hint
 from newswire.models import RawItem
 from newswire.urls import normalize_url
+
+log = logging.getLogger(__name__)
 
 SEEN_LIMIT = 2000  # keys remembered per feed; larger than any sane feed's item count
 
@@ -35,13 +46,20 @@ class RssConnector(PollingConnector[RssConfig]):
     config_model = RssConfig
 
     def poll(self, cursor: Cursor) -> Page:
-        url = str(self.config.url)
-        resp = self.http.get(
-            url,
-            etag=cursor.get("etag"),
-            last_modified=cursor.get("last_modified"),
-            previous_hash=cursor.get("body_hash"),
-        )
+        site = str(self.config.url)
+        # A feed discovered on an earlier poll, unless the configured URL changed since.
+        same_site = cursor.get("site_url", site) == site
+        feed_url: str | None = cursor.get("feed_url") if same_site else None
+        try:
+            resp = self._get(feed_url or site, cursor if same_site else {})
+        except FatalSourceError as exc:
+            if feed_url is None or exc.status not in (404, 410):
+                raise
+            feed_url, resp = None, self._get(site, {})  # the feed moved: ask the site again
+        if feed_url is None and looks_like_html(resp.content, resp.headers.get("content-type")):
+            feed_url = self._discover(site, resp)
+            resp = self.http.get(feed_url, subscribed=True)
+        url = feed_url or site
         if resp.not_modified:
             return Page(cursor=cursor, stats={"not_modified": 1})
         parsed = feedparser.parse(resp.content, response_headers=dict(resp.headers))
@@ -53,7 +71,12 @@ class RssConnector(PollingConnector[RssConfig]):
         skipped: list[tuple[str, str | bytes | None]] = []
         for entry in parsed.entries[: self.config.max_entries]:
             key = _entry_key(entry)
-            if not key or key in seen_set:
+            if not key:  # nothing to tell it from the next poll's copy: not an item
+                skipped.append(
+                    ("feed entry has neither a link nor an id", repr(dict(entry))[:100_000])
+                )
+                continue
+            if key in seen_set:
                 continue
             try:
                 items.append(self._item(entry, key))
@@ -67,7 +90,34 @@ class RssConnector(PollingConnector[RssConfig]):
             "body_hash": resp.body_hash,
             "seen": seen[-SEEN_LIMIT:],
         }
-        return Page(items=items, cursor=new_cursor, skipped=skipped, interval_hint=_ttl(parsed))
+        if feed_url:
+            new_cursor.update(site_url=site, feed_url=feed_url)
+        return Page(
+            items=items,
+            cursor=new_cursor,
+            skipped=skipped,
+            interval_hint=feed_interval_hint(parsed),
+        )
+
+    def _get(self, url: str, cursor: Cursor) -> Response:
+        return self.http.get(
+            url,
+            etag=cursor.get("etag"),
+            last_modified=cursor.get("last_modified"),
+            previous_hash=cursor.get("body_hash"),
+            subscribed=True,  # the user's own feed (or site): robots.txt governs crawling
+        )
+
+    def _discover(self, site: str, page: Response) -> str:
+        """The feed a web page advertises; a source error when it advertises none."""
+        feed = best(discover(page.content, page.url))
+        if feed is None:
+            raise FatalSourceError(
+                f"{site}: not a feed, and the page advertises none "
+                '(no <link rel="alternate"> to an RSS, Atom or JSON feed)'
+            )
+        log.info("source %s: %s advertises the feed %s", self.source.id, site, feed.url)
+        return feed.url
 
     def _item(self, entry: Any, key: str) -> RawItem:
         link = entry.get("link") or key
@@ -113,11 +163,4 @@ def _entry_time(entry: Any) -> datetime | None:
                 return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
-    return None
-
-
-def _ttl(parsed: Any) -> float | None:
-    ttl = parsed.feed.get("ttl")
-    if ttl and str(ttl).isdigit():
-        return float(ttl) * 60
     return None

@@ -5,7 +5,18 @@ from __future__ import annotations
 import typer
 
 from newswire import __version__
-from newswire.cli import dlq, kibana, process, roles, search, sources, stack, status
+from newswire.cli import (
+    backfill,
+    connectors,
+    dlq,
+    kibana,
+    process,
+    roles,
+    search,
+    sources,
+    stack,
+    status,
+)
 
 app = typer.Typer(
     name="newswire",
@@ -17,9 +28,10 @@ app.add_typer(stack.app, name="stack")
 app.add_typer(sources.app, name="sources")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(kibana.app, name="kibana")
+app.add_typer(connectors.app, name="connectors")
+app.add_typer(backfill.app, name="backfill")
 app.command()(roles.run)
 app.command()(roles.setup)
-app.command()(roles.connectors)
 app.command()(roles.processor)
 app.command()(roles.indexer)
 app.command()(process.process)
