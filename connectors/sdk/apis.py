@@ -1,0 +1,89 @@
+"""Talking to platform APIs through the shared HTTP client.
+
+- :func:`request`: a GET with headers or a form POST carrying credentials (a bearer
+  token, an OAuth grant), with the client's guards and pacing;
+- :func:`check_rate_limit` / :func:`note_rate_limit`: a platform's announced rate-limit
+  window kept in the source's cursor, so an exhausted window is waited out;
+- :func:`looks_like_html`: an HTML page (an error, a login wall, a CDN challenge) served
+  where JSON or a feed was expected, often with status 200.
+
+Re-exported by :mod:`connectors.sdk.social`, which the social connectors import.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Mapping
+
+from connectors.sdk.base import Cursor
+from connectors.sdk.errors import RetryAfter
+from connectors.sdk.http import HttpClient, Response
+
+# -- rate-limit budgets -----------------------------------------------------------------
+# Platforms announce what is left of a window (X-RateLimit-Remaining) and when it resets.
+# The connector records an exhausted window in its cursor, so the next poll waits it out
+# with RetryAfter instead of spending a request the platform would refuse.
+
+RETRY_AT = "rate_limited_until"
+"""Cursor key: epoch seconds before which the source must not call the platform."""
+
+
+def check_rate_limit(cursor: Cursor) -> None:
+    """Raise ``RetryAfter`` while a window recorded by :func:`note_rate_limit` lasts."""
+    until = cursor.get(RETRY_AT)
+    if isinstance(until, int | float) and (wait := until - time.time()) > 0:
+        raise RetryAfter(wait, f"rate limit exhausted: next request in {wait:.0f}s")
+
+
+def note_rate_limit(
+    cursor: Cursor, remaining: str | None, reset_in: float | None, *, reserve: float = 0
+) -> float | None:
+    """Record an exhausted window (``remaining <= reserve``) in ``cursor``; return the
+    seconds to wait, or None when requests are left."""
+    try:
+        left = float(remaining) if remaining is not None else None
+    except ValueError:
+        return None
+    if left is None or left > reserve:
+        cursor.pop(RETRY_AT, None)
+        return None
+    wait = max(1.0, reset_in if reset_in is not None else 60.0)
+    cursor[RETRY_AT] = time.time() + wait
+    return wait
+
+
+# -- requests with headers or a body -----------------------------------------------------
+
+
+def request(
+    http: HttpClient,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+) -> Response:
+    """A request that carries credentials (a bearer token, an OAuth grant) to a URL the
+    user configured (robots.txt does not apply, as for a subscribed feed).
+
+    Through the shared client's public ``get``/``post``: pool, SSRF guard, per-host
+    pacing, status mapping and size cap apply. Credentials never enter the URL, which
+    ends up in error messages and saved state.
+    """
+    sent = dict(headers or {})
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        sent["Authorization"] = f"Basic {token}"
+    if method == "GET" and not data:
+        return http.get(url, headers=sent, subscribed=True)
+    return http.post(url, data=dict(data or {}), headers=sent)
+
+
+def looks_like_html(resp: Response) -> bool:
+    """An HTML page where JSON or a feed was expected (a login wall, a CDN challenge,
+    an error page served with status 200)."""
+    ctype = resp.headers.get("content-type", "").lower()
+    head = resp.content[:512].lstrip().lower()
+    return "html" in ctype or head.startswith((b"<!doctype html", b"<html"))
