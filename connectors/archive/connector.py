@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from connectors.sdk import ConnectorConfig, Cursor, FatalSourceError, Page, PollingConnector
+from connectors.sdk import (
+    Capabilities,
+    ConnectorConfig,
+    Cursor,
+    FatalSourceError,
+    Page,
+    PollingConnector,
+)
 from newswire.models import SourceRef
 from newswire.urls import normalize_url
 
@@ -31,6 +38,9 @@ class ArchiveConfig(ConnectorConfig):
 class ArchiveConnector(PollingConnector[ArchiveConfig]):
     name = "archive"
     config_model = ArchiveConfig
+    capabilities = Capabilities(
+        notes="A folder of saved pages with manifest.json; builtin:demo ships with newswire."
+    )
 
     def _folder(self) -> Path:
         path = self.config.path

@@ -23,7 +23,7 @@ import feedparser
 from pydantic import Field, HttpUrl
 
 from connectors.rss.discover import best, discover, looks_like_html
-from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector
+from connectors.sdk import Capabilities, ConnectorConfig, Cursor, Page, PollingConnector
 from connectors.sdk.errors import ConnectorError, FatalSourceError
 from connectors.sdk.http import Response
 from connectors.sdk.schedule import feed_interval_hint
@@ -44,6 +44,13 @@ class RssConfig(ConnectorConfig):
 class RssConnector(PollingConnector[RssConfig]):
     name = "rss"
     config_model = RssConfig
+    capabilities = Capabilities(
+        rate_limit=(
+            "the shared client's per-host pacing (0.5 s, 2 at a time);"
+            " the feed's <ttl> and sy:updatePeriod honoured"
+        ),
+        notes="RSS 0.9x/1.0/2.0, Atom, JSON Feed; site URLs autodiscovered; entry pages fetched.",
+    )
 
     def poll(self, cursor: Cursor) -> Page:
         site = str(self.config.url)
