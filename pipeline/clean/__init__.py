@@ -46,7 +46,7 @@ class PageCleanup:
 
     embeds: list[Embed] = field(default_factory=list)
     related: list[RelatedLink] = field(default_factory=list)
-    links: dict[str, str] = field(default_factory=dict)
+    links: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass

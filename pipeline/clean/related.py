@@ -10,14 +10,16 @@ feed content and pages whose markup the extractor flattened), in every language 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
 from newswire.models import RelatedLink
 from pipeline.clean.patterns import load_patterns
-from pipeline.clean.text import comparison_key, squash
+from pipeline.clean.text import INVISIBLE_CHARS, comparison_key, squash, text_of
 
 MAX_RELATED = 30
 # a block whose text is mostly link text is a list of links, not prose
@@ -25,6 +27,8 @@ _LINK_DENSE = 0.6
 _LABELLED_TAGS = ("p", "li", "div", "span", "strong", "b", "em", "h2", "h3", "h4", "h5", "h6")
 _HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "header")
 _CONTAINER_TAGS = ("div", "section", "aside", "ul", "ol", "nav", "figure")
+# a read-more block is small: its text, squashed, is at most this long
+_SMALL_BLOCK = 400
 _QUOTES = "\"'“”‘’«»„"
 _TRAILING_READ_MORE = re.compile(
     r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|…)?\s*[\[(]?(?:read more|continue reading|read the full story|"
@@ -43,9 +47,15 @@ def _clean_title(text: str) -> str:
     return squash(text).strip(_QUOTES + " ").rstrip("»›→ ").strip()
 
 
+@cache
+def _marker_pattern(fragments: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``fragments`` in a lowered class/id: one scan, not one per fragment."""
+    return re.compile("|".join(re.escape(f) for f in fragments) or "(?!)")
+
+
 def _link_dense(el: HtmlElement) -> bool:
     total = len(squash(el.text_content()))
-    linked = sum(len(squash(a.text_content())) for a in el.iter("a"))
+    linked = sum(len(squash(text_of(a))) for a in el.iter("a"))
     return total > 0 and linked / total >= _LINK_DENSE
 
 
@@ -78,6 +88,18 @@ class RelatedCollector:
                 self.add(title, a.get("href"))
 
 
+def _visibly_longer(text: str, limit: int) -> bool:
+    """Whether ``squash(text)`` is surely longer than ``limit``, without building it.
+
+    Squashing keeps every character that is not a space or invisible, and NFC text keeps
+    its length: a cheap and exact bound for the big blocks a walk from a link meets.
+    """
+    visible = "".join(text.split())
+    for ch in INVISIBLE_CHARS:
+        visible = visible.replace(ch, "")
+    return len(visible) > limit and unicodedata.is_normalized("NFC", visible)
+
+
 def _drop(el: HtmlElement) -> None:
     if el.getparent() is not None:
         el.drop_tree()
@@ -93,6 +115,14 @@ def _labelled_blocks(root: HtmlElement, found: RelatedCollector) -> None:
     label = load_patterns().read_more_label
     blocks: list[HtmlElement] = []
     seen: set[HtmlElement] = set()
+    link_texts: dict[HtmlElement, str] = {}  # a link is looked at from up to three blocks
+
+    def link_text(link: HtmlElement) -> str:
+        text = link_texts.get(link)
+        if text is None:
+            text = link_texts[link] = squash(text_of(link))
+        return text
+
     for a in root.iter("a"):
         node = a
         for _ in range(3):
@@ -100,13 +130,17 @@ def _labelled_blocks(root: HtmlElement, found: RelatedCollector) -> None:
             if node is None or node.tag not in _LABELLED_TAGS or node in seen:
                 break
             seen.add(node)
-            text = squash(node.text_content())
-            if len(text) > 400:
+            raw = node.text_content()
+            if len(raw) > _SMALL_BLOCK and _visibly_longer(raw, _SMALL_BLOCK):
+                break
+            text = squash(raw)
+            if len(text) > _SMALL_BLOCK:
                 break
             rest = text
             for link in node.iter("a"):
-                rest = rest.replace(squash(link.text_content()), " ", 1)
-            if label.match(squash(rest)):
+                rest = rest.replace(link_text(link), " ", 1)
+            # a label is never blank: most blocks around a link hold only the link
+            if not rest.isspace() and label.match(squash(rest)):
                 blocks.append(node)
                 break
     for block in blocks:
@@ -120,7 +154,7 @@ def _headed_lists(root: HtmlElement, found: RelatedCollector) -> None:
     # a heading is a small element: bounding its children keeps the scan linear
     candidates = [el for el in root.iter(*_HEADING_TAGS) if len(el) <= 2]
     for el in candidates:
-        raw = el.text_content()
+        raw = text_of(el)
         if len(raw) > 120 or el.getparent() is None or not heading.match(squash(raw)):
             continue
         following: list[HtmlElement] = []
@@ -146,12 +180,12 @@ def _headed_lists(root: HtmlElement, found: RelatedCollector) -> None:
 
 def _marked_containers(root: HtmlElement, found: RelatedCollector) -> None:
     """Containers whose class or id says "related", when they hold mostly links."""
-    fragments = load_patterns().related_containers
+    marked = _marker_pattern(load_patterns().related_containers)
     for el in list(root.iter(*_CONTAINER_TAGS)):
         if el.getparent() is None:
             continue
         marker = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        if not any(fragment in marker for fragment in fragments):
+        if not marked.search(marker):
             continue
         if len(squash(el.text_content())) <= 5000 and _link_dense(el):
             found.add_links_of(el, labelled=False)
@@ -167,15 +201,41 @@ def remove_related(root: HtmlElement, base_url: str) -> list[RelatedLink]:
     return found.links
 
 
-def link_index(root: HtmlElement, base_url: str) -> dict[str, str]:
+class LinkIndex(Mapping[str, str]):
+    """Anchor text (as :func:`comparison_key`) -> absolute URL of the page's links.
+
+    URLs are resolved on lookup: a page has hundreds of links and the cleanup asks for
+    a few, and resolving a URL costs more than finding the link.
+    """
+
+    def __init__(self, base_url: str, hrefs: dict[str, str]) -> None:
+        self.base_url = base_url
+        self._hrefs = hrefs
+
+    def __getitem__(self, key: str) -> str:
+        return urljoin(self.base_url, self._hrefs[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._hrefs)
+
+    def __len__(self) -> int:
+        return len(self._hrefs)
+
+
+def link_index(root: HtmlElement, base_url: str) -> LinkIndex:
     """Anchor text -> URL for the page's links, to give text-level finds their URL."""
-    index: dict[str, str] = {}
+    hrefs: dict[str, str] = {}
     for a in root.iter("a"):
         href = a.get("href")
-        text = squash(a.text_content())
-        if href and len(text) >= 12 and not href.startswith(("#", "javascript:")):
-            index.setdefault(comparison_key(_clean_title(text)), urljoin(base_url, href.strip()))
-    return index
+        if not href or href.startswith(("#", "javascript:")):
+            continue
+        raw = text_of(a)
+        if len(raw) < 12:  # squashing only shortens a text
+            continue
+        text = squash(raw)
+        if len(text) >= 12:
+            hrefs.setdefault(comparison_key(_clean_title(text)), href.strip())
+    return LinkIndex(base_url, hrefs)
 
 
 def take_related(
@@ -193,10 +253,11 @@ def take_related(
     body: list[str] = []
     in_list = False
     for paragraph in paragraphs:
-        key = comparison_key(_clean_title(paragraph))
-        if in_list and key in links and len(paragraph) <= 300:
-            found.add(paragraph, links[key])
-            continue
+        if in_list and len(paragraph) <= 300:
+            key = comparison_key(_clean_title(paragraph))
+            if key in links:
+                found.add(paragraph, links[key])
+                continue
         in_list = False
         match = patterns.read_more_line.match(paragraph) if len(paragraph) <= 300 else None
         if match:

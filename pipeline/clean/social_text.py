@@ -116,7 +116,8 @@ def take_embeds(paragraphs: Sequence[str]) -> tuple[list[str], list[Embed]]:
                     text, keep[previous] = candidate, False
             embeds.append(_embed(rule, found, text))
             continue
-        inline = _INLINE_ATTRIBUTION.match(line)
+        # the handle's "(@" is literal in the pattern, and a plain substring test is cheap
+        inline = _INLINE_ATTRIBUTION.match(line) if "(@" in line else None
         if inline and len(inline["text"]) <= MAX_POST_CHARS + 200:
             found = {k: v for k, v in inline.groupdict().items() if v}
             text = found.pop("text")

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from lxml.html import HtmlElement
+
 from pipeline.clean.patterns import load_patterns
 
 # zero-width non-joiner (U+200C) and joiner stay: Persian and Indic words need them
-_SPACES = re.compile(r"[\s\u00a0]+")
-_INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u2060\ufeff]")
+INVISIBLE_CHARS = "\u200b\u200e\u200f\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)")
 _WORD_DATE = re.compile(
@@ -27,10 +29,20 @@ _WORD_DATE = re.compile(
 
 def squash(text: str) -> str:
     """One line, single spaces, NFC: the form every line rule is matched against."""
-    text = _INVISIBLE.sub("", text)
+    # str methods, not regular expressions: called for every line and link of a page.
+    # split() and the regex \s agree on what whitespace is (Py_UNICODE_ISSPACE).
+    if text.isascii():  # no invisible characters, already NFC; a flag, not a scan
+        return " ".join(text.split())
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
+
+
+def text_of(el: HtmlElement) -> str:
+    """``el.text_content()``, read directly for a leaf (most links): no XPath call."""
+    return el.text_content() if len(el) else el.text or ""
 
 
 def comparison_key(text: str) -> str:

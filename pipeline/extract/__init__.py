@@ -6,9 +6,11 @@ One call, :func:`extract`, runs the stage in the order the data allows:
 2. read what the markup states (:mod:`pipeline.extract.metadata`) before anything moves;
 3. cut social embeds and related-link blocks out of the tree (:mod:`pipeline.clean`),
    while their URLs are still attached;
-4. extract the body through the extractor chain, cleaning each candidate and taking the
+4. only for a field the markup left empty, trafilatura's metadata reader; then drop what
+   holds no text (scripts, styles, icons), which every later copy of the tree would carry;
+5. extract the body through the extractor chain, cleaning each candidate and taking the
    first plausible one (trafilatura, trafilatura's baseline, the feed's text);
-5. settle title, authors, times, canonical URL, image and language from all sources.
+6. settle title, authors, times, canonical URL, image and language from all sources.
 
 No Kafka, faust, HTTP or Elasticsearch here: the stream agent and ``newswire process``
 call the same function.
@@ -29,6 +31,7 @@ from pipeline.clean import Cleaned, PageCleanup, clean_paragraphs, clean_tree, r
 from pipeline.clean.text import comparison_key, squash
 from pipeline.extract.body import (
     TRAFILATURA_VERSION,
+    drop_inert,
     has_sentence,
     parse_html,
     plausible,
@@ -44,7 +47,12 @@ from pipeline.extract.fields import (
     strip_site_suffix,
 )
 from pipeline.extract.language import detect_language
-from pipeline.extract.metadata import PageMeta, parse_datetime, read_page_meta
+from pipeline.extract.metadata import (
+    PageMeta,
+    parse_datetime,
+    read_fallback_metadata,
+    read_page_meta,
+)
 from pipeline.extract.urls import normalize_url, resolve_canonical
 
 __all__ = ["Extracted", "extract", "normalize_url"]
@@ -126,6 +134,17 @@ def _choose_body(
     return best
 
 
+def _incomplete(meta: PageMeta, now: datetime) -> bool:
+    """Whether the page's own markup leaves a field to trafilatura's metadata reader."""
+    return not (
+        _first(meta.title)
+        and meta.authors
+        and clean_site_name(meta.site_name)
+        and _first(meta.image)
+        and any(sane_time(value, now) for value, _ in meta.published)
+    )
+
+
 def _published(
     meta: PageMeta, doc: Any, feed_published_at: datetime | None, now: datetime
 ) -> datetime | None:
@@ -177,10 +196,12 @@ def extract(
     tree = parse_html(html)
     meta = read_page_meta(tree) if tree is not None else PageMeta()
     page = clean_tree(tree, url) if tree is not None else PageCleanup()
-    doc = run_trafilatura(tree, url) if tree is not None else None
+    incomplete = tree is not None and _incomplete(meta, now)
+    info = read_fallback_metadata(tree, url) if incomplete else None
+    doc = run_trafilatura(drop_inert(tree), url) if tree is not None else None
 
-    site_name = clean_site_name(meta.site_name) or clean_site_name(getattr(doc, "sitename", None))
-    raw_title = _first(meta.title, getattr(doc, "title", None), meta.html_title, fallback_title)
+    site_name = clean_site_name(meta.site_name) or clean_site_name(getattr(info, "sitename", None))
+    raw_title = _first(meta.title, getattr(info, "title", None), meta.html_title, fallback_title)
     title = strip_site_suffix(raw_title, site_name, url) if raw_title else None
     headlines = [title, raw_title, meta.title, meta.html_title, *meta.headings, fallback_title]
     if meta.html_title:
@@ -201,13 +222,13 @@ def extract(
     rules = f"rules.{rules_version()}"
     version = f"{TRAFILATURA_VERSION}+{rules}" if method.startswith("trafilatura") else rules
 
-    author_values = meta.authors or str(getattr(doc, "author", None) or "").split(";")
-    image = _first(meta.image, getattr(doc, "image", None))
+    author_values = meta.authors or str(getattr(info, "author", None) or "").split(";")
+    image = _first(meta.image, getattr(info, "image", None))
     return Extracted(
         body=body,
         title=title,
         authors=clean_authors(author_values, site_name),
-        published_at=_published(meta, doc, feed_published_at, now),
+        published_at=_published(meta, info, feed_published_at, now),
         lang=detect_language(body, meta.lang) if body else meta.lang,
         canonical_url=resolve_canonical(meta.canonical, url),
         site_name=site_name,

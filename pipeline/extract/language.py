@@ -15,8 +15,22 @@ from typing import Any, Protocol
 MIN_LETTERS = 40
 # a guess this sure overrides the page's declared language
 CONFIDENT = 0.9
-# the identifier reads at most this much text: enough to decide, bounded cost
-SAMPLE_CHARS = 3000
+# the identifier reads at most this much text: enough to decide, bounded cost (it walks
+# the sample byte by byte in Python). On the 566 pages of shared/corpus/html, 1,000
+# characters give the same guess, and the same side of CONFIDENT, as 3,000 on every page.
+SAMPLE_CHARS = 1000
+# py3langid's model also answers with ISO 639-3 codes, and ``lang`` is ISO 639-1: members
+# of a macrolanguage take its code; the others have none ("bcl" is no "bc"), so no guess.
+_ISO_639_1 = {
+    "ary": "ar",
+    "arz": "ar",
+    "gug": "gn",
+    "kik": "ki",
+    "sdh": "ku",
+    "uzs": "uz",
+    "wuu": "zh",
+    "yue": "zh",
+}
 
 
 class _Identifier(Protocol):
@@ -41,7 +55,11 @@ def identify(text: str) -> tuple[str, float] | None:
     if identifier is None:
         return None
     code, probability = identifier.classify(sample)
-    return str(code)[:2].lower(), float(probability)
+    code = str(code).lower()
+    code = _ISO_639_1.get(code, code)
+    if len(code) != 2:
+        return None  # also "zxx": no linguistic content
+    return code, float(probability)
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:

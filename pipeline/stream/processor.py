@@ -1,8 +1,13 @@
 """The processor: faust agents from ``news.raw`` to ``news.articles``, in two stages.
 
 1. ``process-raw`` (scales with ``news.raw``'s partitions, N workers): the pure chain
-   ``pipeline.chain.process`` in a thread pool with a time bound, so one pathological
-   page cannot stall a partition. Its articles go to the internal ``<group>-dedup`` topic.
+   ``pipeline.chain.process`` in a pool of extraction processes (one per CPU), with a
+   time bound, so one pathological page cannot stall a partition. Processes, not
+   threads: extraction is pure Python and lxml under the GIL, so threads never ran two
+   pages at once, and the event loop's Kafka work waited on them too (measured with
+   ``bench/bench_processor.py``). The agent runs one actor per extraction process, so
+   that many pages are in flight; raw items are independent, and order only matters
+   from stage 2 on. Its articles go to the internal ``<group>-dedup`` topic.
 2. ``dedup`` (one partition, so exactly one worker at a time): every decision reads and
    writes one faust Table, so exact and near-duplicate detection is global however many
    workers run stage 1. The Table's changelog lets another worker take over on failure.
@@ -16,13 +21,18 @@ Anything that fails becomes a dead letter with its reason, and the stream goes o
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import faust
 
-from newswire.models import Article, DeadLetter, RawItem
+from newswire.models import Article, DeadLetter, RawItem, SourceRef
 from newswire.settings import Settings
 from pipeline.chain import Tagger, process
 from pipeline.dedup import Deduplicator
@@ -32,6 +42,96 @@ log = logging.getLogger(__name__)
 
 class ExtractionTimeout(TimeoutError):
     pass
+
+
+# --- extraction processes ---------------------------------------------------------
+# The taggers each extraction process applies, set once by _start_worker. They travel
+# to the process by reference, so they must be importable module-level callables.
+_worker_taggers: tuple[Tagger, ...] = ()
+_WARM_UP_TEXT = " ".join(["A warm-up story about a river, a treaty and a minister."] * 8)
+
+
+def _start_worker(taggers: tuple[Tagger, ...]) -> None:
+    """Load what the first page would wait for: extractor, language model, taggers' data.
+
+    Then ``gc.freeze()``: the gazetteer and lexicons are millions of immortal objects the
+    cyclic collector would otherwise walk again on every full collection.
+    """
+    global _worker_taggers
+    _worker_taggers = taggers
+    page = f"<html><head><title>Warm up</title></head><body><p>{_WARM_UP_TEXT}</p></body></html>"
+    source = SourceRef(id="warm-up", name="warm-up", connector="file")
+    raw = RawItem(key="warm-up", url="https://warm-up.invalid/", source=source, html=page)
+    try:
+        process(raw, taggers)
+    except Exception as exc:  # best effort: a failing warm-up must not break the pool
+        log.warning("extraction warm-up failed: %s", exc)
+    gc.freeze()
+
+
+def extract_raw(value: bytes | str) -> tuple[str, bytes]:
+    """One raw item (JSON) to its article's (id, JSON): only bytes cross the process line."""
+    article = process(RawItem.model_validate_json(value), _worker_taggers)
+    return article.id, article.to_json_bytes()
+
+
+def extraction_processes() -> int:
+    """One extraction process per CPU this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+class ExtractionPool:
+    """Runs ``func`` (default: the chain on one raw item) in worker processes, bounded.
+
+    A call that takes longer than ``timeout`` seconds raises :class:`ExtractionTimeout`
+    (the process finishes it in the background, as a thread would). A process that dies
+    (a crash in lxml, the OOM killer) fails the calls in flight with
+    ``BrokenProcessPool`` and the pool is replaced, so the next call works again.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        taggers: tuple[Tagger, ...],
+        timeout: float,
+        func: Callable[[bytes | str], tuple[str, bytes]] = extract_raw,
+    ) -> None:
+        self.workers = workers
+        self.taggers = taggers
+        self.timeout = timeout
+        self.func = func
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        # spawned, not forked: the faust worker already runs threads (aiokafka's), and a
+        # fork would copy their locks in whatever state they are
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(self.taggers,),
+        )
+        for _ in range(self.workers):  # start and warm every process now, not on a page
+            pool.submit(int)
+        return pool
+
+    async def run(self, value: bytes | str) -> tuple[str, bytes]:
+        pool = self._pool
+        future = asyncio.get_running_loop().run_in_executor(pool, self.func, value)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError as exc:
+            raise ExtractionTimeout(f"processing took more than {self.timeout:.0f}s") from exc
+        except BrokenProcessPool:
+            if self._pool is pool:  # the first call to notice replaces it
+                log.error("an extraction process died: starting new ones")
+                self._pool = self._start()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
@@ -65,21 +165,13 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     )
     state = app.Table("dedup-state", default=None, partitions=1)
     deduplicator = Deduplicator(state)
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
-    timeout = settings.extraction_timeout_s
+    pool = ExtractionPool(extraction_processes(), taggers, settings.extraction_timeout_s)
 
     async def handle(key: bytes | None, value: Any, where: dict[str, Any]) -> None:
         try:
             if not isinstance(value, bytes | str):
                 raise TypeError(f"unexpected value type {type(value).__name__}")
-            raw = RawItem.model_validate_json(value)
-            loop = asyncio.get_running_loop()
-            try:
-                article = await asyncio.wait_for(
-                    loop.run_in_executor(pool, process, raw, taggers), timeout
-                )
-            except TimeoutError as exc:
-                raise ExtractionTimeout(f"processing took more than {timeout:.0f}s") from exc
+            article_id, article = await pool.run(value)
         except Exception as exc:  # every failure is a dead letter, never a crash
             log.warning("dead letter (%s) for %s: %s", type(exc).__name__, key, exc)
             letter = DeadLetter.for_error(
@@ -92,9 +184,9 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             )
             await dlq.send(key=key, value=letter.to_json_bytes())
             return
-        await to_dedup.send(key=article.id.encode(), value=article.to_json_bytes())
+        await to_dedup.send(key=article_id.encode(), value=article)
 
-    @app.agent(raw_topic, name="process-raw")
+    @app.agent(raw_topic, name="process-raw", concurrency=pool.workers)
     async def process_raw(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
             msg = event.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import lxml.html
 import pytest
@@ -122,6 +123,25 @@ def test_language_from_text_with_page_claim_as_fallback() -> None:
     assert detect_language("Kabul", declared="fa") == "fa"  # too short to tell
     urdu = "حکام کے مطابق بارش کا پانی کئی گرڈ اسٹیشنوں میں داخل ہو گیا اور بجلی معطل رہی"
     assert detect_language(urdu) == "ur"
+
+
+@pytest.mark.parametrize(
+    ("answer", "declared", "expected"),
+    [
+        ("de", "en", "de"),
+        ("arz", "en", "ar"),  # Egyptian Arabic: its macrolanguage's code
+        ("bcl", "en", "en"),  # Bikol has no ISO 639-1 code: it was cut to a non-code "bc"
+        ("bcl", None, None),
+        ("zxx", "en", "en"),  # "no linguistic content"
+    ],
+)
+def test_language_codes_are_iso_639_1(
+    monkeypatch: pytest.MonkeyPatch, answer: str, declared: str | None, expected: str | None
+) -> None:
+    identifier = SimpleNamespace(classify=lambda _text: (answer, 0.95))
+    monkeypatch.setattr(language, "_identifier", lambda: identifier)
+    text = "The council approved the new budget after a long debate on Monday evening."
+    assert detect_language(text, declared=declared) == expected
 
 
 def test_without_an_identifier_the_page_claim_is_used(monkeypatch: pytest.MonkeyPatch) -> None:

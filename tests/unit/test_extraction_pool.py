@@ -1,0 +1,101 @@
+"""The processor's extraction processes: results, errors, time bound and crash recovery.
+
+Real worker processes (spawned, as in the processor), no Kafka: what crosses the
+process line is the raw item's JSON in and the article's JSON out, and an error keeps
+its class, which is what the dead letter records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+from pydantic import ValidationError
+
+from newswire.models import Article, RawItem, SourceRef
+from pipeline.chain import NotAnArticle
+from pipeline.stream.processor import (
+    ExtractionPool,
+    ExtractionTimeout,
+    extract_raw,
+    extraction_processes,
+)
+
+SOURCE = SourceRef(id="wire", name="Wire", connector="rss")
+STORY = " ".join(
+    [
+        "The river commission met in Termez on Tuesday to agree the summer water quotas.",
+        "Delegates from both banks said the new schedule would hold until the autumn.",
+    ]
+    * 4
+)
+
+
+def raw_json(html: str | None = None, *, summary: str | None = None) -> bytes:
+    page = (
+        html if html is not None else f"<html><body><article><p>{STORY}</p></article></body></html>"
+    )
+    item = RawItem(
+        key="k1", url="https://wire.example/river", source=SOURCE, html=page, summary=summary
+    )
+    return item.to_json_bytes()
+
+
+def slow(value: bytes | str) -> tuple[str, bytes]:
+    time.sleep(5)
+    return "never", b""
+
+
+def dies(value: bytes | str) -> tuple[str, bytes]:
+    os._exit(1)  # what a crash in a C extension looks like from the parent
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ExtractionPool]:
+    extraction = ExtractionPool(1, (), timeout=60)
+    yield extraction
+    extraction.close()
+
+
+def test_an_article_comes_back_as_its_id_and_json(pool: ExtractionPool) -> None:
+    article_id, data = asyncio.run(pool.run(raw_json()))
+    article = Article.model_validate_json(data)
+    assert article.id == article_id
+    assert article.url == "https://wire.example/river"
+    assert "summer water quotas" in article.body
+
+
+def test_errors_keep_their_class_across_the_process_line(pool: ExtractionPool) -> None:
+    with pytest.raises(NotAnArticle):
+        asyncio.run(pool.run(raw_json("<html><body><nav>Home</nav></body></html>")))
+    with pytest.raises(ValidationError):
+        asyncio.run(pool.run(b'{"not": "a raw item"}'))
+
+
+def test_a_slow_page_times_out() -> None:
+    extraction = ExtractionPool(1, (), timeout=0.5, func=slow)
+    try:
+        with pytest.raises(ExtractionTimeout):
+            asyncio.run(extraction.run(raw_json()))
+    finally:
+        extraction.close()
+
+
+def test_a_dead_process_fails_its_page_and_the_next_page_works() -> None:
+    extraction = ExtractionPool(1, (), timeout=60, func=dies)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            asyncio.run(extraction.run(raw_json()))
+        extraction.func = extract_raw
+        article_id, _ = asyncio.run(extraction.run(raw_json()))
+        assert article_id
+    finally:
+        extraction.close()
+
+
+def test_one_process_per_usable_cpu() -> None:
+    assert extraction_processes() == len(os.sched_getaffinity(0))
