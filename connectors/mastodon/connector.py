@@ -21,11 +21,11 @@ import time
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import feedparser
 from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 
 from connectors.mastodon.mapping import rss_post, status_post
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
+from connectors.sdk.apis import fetch_feed
 from connectors.sdk.errors import FatalSourceError, RetriableError, SkipItem
 from connectors.sdk.http import Response
 from connectors.sdk.social import (
@@ -222,20 +222,10 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
 
     def _poll_rss(self, cursor: Cursor) -> Page:
         url = self._rss_url()
-        resp = self.http.get(
-            url,
-            etag=cursor.get("etag"),
-            last_modified=cursor.get("last_modified"),
-            previous_hash=cursor.get("body_hash"),
-            subscribed=True,
-        )
-        if resp.not_modified:
+        fetched = fetch_feed(self.http, url, cursor, "the RSS feed")
+        if fetched is None:
             return Page(cursor=cursor, stats={"not_modified": 1})
-        if looks_like_html(resp):
-            raise RetriableError(f"{url}: an HTML page where the RSS feed was expected")
-        parsed = feedparser.parse(resp.content)
-        if not parsed.entries and parsed.get("bozo"):
-            raise RetriableError(f"{url}: not a feed ({parsed.get('bozo_exception')})")
+        parsed, validators = fetched
         title = parsed.feed.get("title") if self.config.account else None
         seen: list[str] = list(cursor.get("seen", []))
         page = Page(cursor=cursor)
@@ -254,9 +244,7 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
         self._emit(page, posts)
         cursor.update(
             seen=seen[-SEEN_LIMIT:],
-            etag=resp.headers.get("etag"),
-            last_modified=resp.headers.get("last-modified"),
-            body_hash=resp.body_hash,
+            **validators,
         )
         return page
 

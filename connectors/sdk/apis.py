@@ -15,9 +15,12 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Mapping
+from typing import Any
+
+import feedparser
 
 from connectors.sdk.base import Cursor
-from connectors.sdk.errors import RetryAfter
+from connectors.sdk.errors import RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient, Response
 
 # -- rate-limit budgets -----------------------------------------------------------------
@@ -87,3 +90,34 @@ def looks_like_html(resp: Response) -> bool:
     ctype = resp.headers.get("content-type", "").lower()
     head = resp.content[:512].lstrip().lower()
     return "html" in ctype or head.startswith((b"<!doctype html", b"<html"))
+
+
+def fetch_feed(
+    http: HttpClient, url: str, cursor: Cursor, expected: str = "the RSS feed"
+) -> tuple[Any, dict[str, Any]] | None:
+    """A conditional GET of a feed the user configured, parsed with feedparser.
+
+    Returns None when it is unchanged (304, or the same body hash), else the parsed feed
+    and the validators to keep in the cursor (``etag``, ``last_modified``, ``body_hash``).
+    An HTML page or a body that is no feed at all is a ``RetriableError``.
+    """
+    resp = http.get(
+        url,
+        etag=cursor.get("etag"),
+        last_modified=cursor.get("last_modified"),
+        previous_hash=cursor.get("body_hash"),
+        subscribed=True,
+    )
+    if resp.not_modified:
+        return None
+    if looks_like_html(resp):
+        raise RetriableError(f"{url}: an HTML page where {expected} was expected")
+    parsed = feedparser.parse(resp.content)
+    if not parsed.entries and parsed.get("bozo"):
+        raise RetriableError(f"{url}: not a feed ({parsed.get('bozo_exception')})")
+    validators = {
+        "etag": resp.headers.get("etag"),
+        "last_modified": resp.headers.get("last-modified"),
+        "body_hash": resp.body_hash,
+    }
+    return parsed, validators

@@ -15,18 +15,17 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import feedparser
 from pydantic import Field, field_validator, model_validator
 
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
-from connectors.sdk.errors import RetriableError, SkipItem
+from connectors.sdk.apis import fetch_feed
+from connectors.sdk.errors import SkipItem
 from connectors.sdk.social import (
     SocialConfig,
     entry_time,
     follow_links,
     html_to_text,
     links_from_html,
-    looks_like_html,
     social_item,
 )
 from newswire.models import SocialPost
@@ -91,20 +90,10 @@ class XBridgeConnector(PollingConnector[XBridgeConfig]):
 
     def poll(self, cursor: Cursor) -> Page:
         url = self._url()
-        resp = self.http.get(
-            url,
-            etag=cursor.get("etag"),
-            last_modified=cursor.get("last_modified"),
-            previous_hash=cursor.get("body_hash"),
-            subscribed=True,
-        )
-        if resp.not_modified:
+        fetched = fetch_feed(self.http, url, cursor, "the bridge's RSS")
+        if fetched is None:
             return Page(cursor=cursor, stats={"not_modified": 1})
-        if looks_like_html(resp):
-            raise RetriableError(f"{url}: an HTML page where the bridge's RSS was expected")
-        parsed = feedparser.parse(resp.content)
-        if not parsed.entries and parsed.get("bozo"):
-            raise RetriableError(f"{url}: not a feed ({parsed.get('bozo_exception')})")
+        parsed, validators = fetched
         names = _feed_names(parsed.feed.get("title"))
         seen: list[str] = [s for s in cursor.get("seen", []) if isinstance(s, str)]
         seen_set = set(seen)
@@ -133,9 +122,7 @@ class XBridgeConnector(PollingConnector[XBridgeConfig]):
             page.items.extend(follow_links(self, posts, stats=page.stats))
         page.cursor = {
             "seen": seen[-SEEN_LIMIT:],
-            "etag": resp.headers.get("etag"),
-            "last_modified": resp.headers.get("last-modified"),
-            "body_hash": resp.body_hash,
+            **validators,
         }
         return page
 
