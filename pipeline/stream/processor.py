@@ -2,18 +2,22 @@
 
 1. ``process-raw`` (scales with ``news.raw``'s partitions, N workers): the pure chain
    ``pipeline.chain.process`` in a pool of extraction processes (one per CPU), with a
-   time bound, so one pathological page cannot stall a partition. Processes, not
-   threads: extraction is pure Python and lxml under the GIL, so threads never ran two
-   pages at once, and the event loop's Kafka work waited on them too (measured with
+   time bound: a page over it is a dead letter and the process running it is replaced,
+   so one pathological page cannot stall a partition. Processes, not threads:
+   extraction is pure Python and lxml under the GIL, so threads never ran two pages at
+   once, and the event loop's Kafka work waited on them too (measured with
    ``bench/bench_processor.py``). The agent runs one actor per extraction process, so
    that many pages are in flight; raw items are independent, and order only matters
    from stage 2 on. Its articles go to the internal ``<group>-dedup`` topic.
 2. ``dedup`` (one partition, so exactly one worker at a time): every decision reads and
    writes one faust Table, so exact and near-duplicate detection is global however many
-   workers run stage 1. The Table's changelog lets another worker take over on failure.
-   The stage is cheap (a fingerprint is ~1 ms, the lookups microseconds), so one
-   partition carries far more than any news firehose; the dedup package documents how to
-   shard it by key (every state operation touches one key) if that ever stops being true.
+   workers run stage 1. "First" is the first copy to reach this stage: copies processed
+   at the same moment reach it in the order their extraction finished. The Table's
+   changelog lets another worker take over on failure. The stage is cheap next to
+   extraction (a few milliseconds a story, fingerprint included, against tens for the
+   chain), so one partition carries far more than any news firehose; the dedup package
+   documents how to shard it by key (every state operation touches one key) if that
+   ever stops being true.
 
 Anything that fails becomes a dead letter with its reason, and the stream goes on.
 """
@@ -26,11 +30,10 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import faust
+from pebble import ProcessExpired, ProcessPool
 
 from newswire.models import Article, DeadLetter, RawItem, SourceRef
 from newswire.settings import Settings
@@ -80,13 +83,19 @@ def extraction_processes() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+class ExtractionDied(RuntimeError):
+    """The process running a page exited (a crash in lxml, the OOM killer)."""
+
+
 class ExtractionPool:
     """Runs ``func`` (default: the chain on one raw item) in worker processes, bounded.
 
-    A call that takes longer than ``timeout`` seconds raises :class:`ExtractionTimeout`
-    (the process finishes it in the background, as a thread would). A process that dies
-    (a crash in lxml, the OOM killer) fails the calls in flight with
-    ``BrokenProcessPool`` and the pool is replaced, so the next call works again.
+    Built on pebble's process pool, which ends a call that takes longer than ``timeout``
+    seconds by killing the process running it: a page that never finishes cannot keep a
+    process busy after its dead letter is written. The call raises
+    :class:`ExtractionTimeout`; a process that dies raises :class:`ExtractionDied` for its
+    own page only. Either way pebble starts a fresh, warmed process in its place, so the
+    next page works again and the other pages in flight are untouched.
     """
 
     def __init__(
@@ -97,41 +106,34 @@ class ExtractionPool:
         func: Callable[[bytes | str], tuple[str, bytes]] = extract_raw,
     ) -> None:
         self.workers = workers
-        self.taggers = taggers
         self.timeout = timeout
         self.func = func
-        self._pool = self._start()
-
-    def _start(self) -> ProcessPoolExecutor:
         # spawned, not forked: the faust worker already runs threads (aiokafka's), and a
         # fork would copy their locks in whatever state they are
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=context,
+        self._pool = ProcessPool(
+            max_workers=workers,
             initializer=_start_worker,
-            initargs=(self.taggers,),
+            initargs=(taggers,),
+            context=multiprocessing.get_context("spawn"),
         )
-        for _ in range(self.workers):  # start and warm every process now, not on a page
-            pool.submit(int)
-        return pool
+        for _ in range(workers):  # start and warm every process now, not on a page
+            self._pool.schedule(int)
 
     async def run(self, value: bytes | str) -> tuple[str, bytes]:
-        pool = self._pool
-        future = asyncio.get_running_loop().run_in_executor(pool, self.func, value)
+        future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            return await asyncio.wrap_future(future)
         except TimeoutError as exc:
-            raise ExtractionTimeout(f"processing took more than {self.timeout:.0f}s") from exc
-        except BrokenProcessPool:
-            if self._pool is pool:  # the first call to notice replaces it
-                log.error("an extraction process died: starting new ones")
-                self._pool = self._start()
-                pool.shutdown(wait=False, cancel_futures=True)
+            raise ExtractionTimeout(f"processing took more than {self.timeout:g}s") from exc
+        except ProcessExpired as exc:
+            raise ExtractionDied(f"the extraction process died (exit code {exc.exitcode})") from exc
+        except asyncio.CancelledError:
+            future.cancel()  # pebble stops the process if the page had started
             raise
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.stop()
+        self._pool.join(timeout=10)
 
 
 def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
@@ -213,6 +215,10 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             if indexed is None:
                 continue  # a copy already known under this URL: nothing changes
             await articles.send(key=_key_of(indexed), value=indexed.to_json_bytes())
+
+    @app.on_before_shutdown.connect
+    def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        pool.close()
 
     @app.timer(settings.dedup_sweep_seconds)
     async def sweep_dedup_state() -> None:
