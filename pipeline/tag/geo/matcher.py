@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.tag.geo.gazetteer import ANY, CAPS, INITIAL, Alias, Gazetteer, Kind
-from pipeline.tag.geo.text import Token, arabic_variants, is_arabic_script, is_cyrillic
+from pipeline.tag.geo.text import (
+    Token,
+    Tokens,
+    arabic_variants,
+    is_arabic_script,
+    is_cyrillic,
+)
 
 PLACE_KINDS = frozenset({Kind.COUNTRY, Kind.CAPITAL, Kind.CITY, Kind.SUBDIVISION})
 TITLE, LEAD, BODY = 0, 1, 2
@@ -28,15 +34,12 @@ class Mention:
     venue: bool = False  # "in Doha": the place where it happened, not an actor
 
 
-def lookup_keys(gaz: Gazetteer, tokens: list[Token]) -> list[str]:
+def lookup_keys(gaz: Gazetteer, tokens: Tokens) -> list[str]:
     """Keys as the index stores them: Russian case forms are reduced to the nominative."""
-    out = []
-    for tok in tokens:
-        k = tok.key
-        if k and not k.isascii() and is_cyrillic(k):
-            k = gaz.ru_lemmas.get(k, k)
-        out.append(k)
-    return out
+    lemmas = gaz.ru_lemmas
+    return [
+        lemmas.get(k, k) if k and not k.isascii() and is_cyrillic(k) else k for k in tokens.keys
+    ]
 
 
 def _case_ok(tok: Token, rule: int, single: bool) -> bool:
@@ -51,17 +54,18 @@ def _case_ok(tok: Token, rule: int, single: bool) -> bool:
 
 
 def find_mentions(
-    gaz: Gazetteer, tokens: list[Token], keys: list[str], zone_ends: tuple[int, int]
+    gaz: Gazetteer, tokens: Tokens, keys: list[str], zone_ends: tuple[int, int]
 ) -> list[Mention]:
     mentions: list[Mention] = []
     n = len(tokens)
+    joins = tokens.joins
     i = 0
     index, index2 = gaz.index, gaz.index2
     while i < n:
         first = keys[i]
         if (
             first not in index
-            and not (i + 1 < n and tokens[i].joins_next and (first, keys[i + 1]) in index2)
+            and not (i + 1 < n and joins[i] and (first, keys[i + 1]) in index2)
             and (not first or first.isascii() or not is_arabic_script(first))
         ):
             i += 1  # the common case: a word that names nothing
@@ -74,7 +78,7 @@ def find_mentions(
         best_entries: list[int] = []
         for cand in candidates:
             aliases: list[Alias] = []
-            if i + 1 < n and tokens[i].joins_next:
+            if i + 1 < n and joins[i]:
                 aliases.extend(gaz.index2.get((cand, keys[i + 1]), ()))
             aliases.extend(gaz.index.get(cand, ()))
             for alias in aliases:
@@ -88,7 +92,7 @@ def find_mentions(
                 else:
                     best_entries.extend(e for e in alias.entries if e not in best_entries)
         if best_len:
-            start = tokens[i].start
+            start = tokens.starts[i]
             zone = TITLE if start < zone_ends[0] else LEAD if start < zone_ends[1] else BODY
             mentions.append(Mention(i, i + best_len, best_keys, best_entries, zone))
             i += best_len
@@ -98,18 +102,18 @@ def find_mentions(
 
 
 def _tail_ok(
-    tokens: list[Token], keys: list[str], i: int, alias_keys: tuple[str, ...], case: tuple[int, ...]
+    tokens: Tokens, keys: list[str], i: int, alias_keys: tuple[str, ...], case: tuple[int, ...]
 ) -> bool:
     single = len(alias_keys) == 1
     for j in range(len(alias_keys)):
-        if j > 1 and (keys[i + j] != alias_keys[j] or not tokens[i + j - 1].joins_next):
+        if j > 1 and (keys[i + j] != alias_keys[j] or not tokens.joins[i + j - 1]):
             return False
         if not _case_ok(tokens[i + j], case[j], single):
             return False
     return True
 
 
-def apply_local_context(gaz: Gazetteer, tokens: list[Token], mentions: list[Mention]) -> None:
+def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention]) -> None:
     """Drop readings that the neighbouring words rule out (in place)."""
     n = len(tokens)
     starts_org = {

@@ -22,7 +22,7 @@ from pipeline.tag.geo.gazetteer import (
     Kind,
 )
 from pipeline.tag.geo.matcher import Mention
-from pipeline.tag.geo.text import Token
+from pipeline.tag.geo.text import Tokens
 
 KIND_WEIGHT: dict[Kind, float] = {
     Kind.COUNTRY: 1.0,
@@ -58,17 +58,15 @@ class Reading:
         return w * WEAK_FACTOR if self.entry.weak else w
 
 
-def doc_cue_keys(tokens: list[Token], keys: list[str]) -> frozenset[str]:
+def doc_cue_keys(tokens: Tokens, keys: list[str]) -> frozenset[str]:
     """Every word key of the story and every joined pair, for cue look-ups."""
-    out = set(keys)
-    for i in range(len(tokens) - 1):
-        if tokens[i].joins_next:
-            out.add(f"{keys[i]} {keys[i + 1]}")
-    return frozenset(out)
+    joins = tokens.joins
+    pairs = [f"{keys[i]} {keys[i + 1]}" for i in range(len(keys) - 1) if joins[i]]
+    return frozenset(keys).union(pairs)
 
 
 def resolve(
-    gaz: Gazetteer, mentions: list[Mention], tokens: list[Token], cue_keys: frozenset[str]
+    gaz: Gazetteer, mentions: list[Mention], tokens: Tokens, cue_keys: frozenset[str]
 ) -> tuple[list[Reading], list[tuple[str, int]]]:
     """Readings of place mentions, and the regions named directly (with their positions)."""
     regions: list[tuple[str, int]] = []
@@ -182,7 +180,7 @@ def _by_namesakes(entries: list[Entry], evidence: dict[str, float]) -> Entry | N
     return _by_evidence(strong, evidence)
 
 
-def _coordinated(live: list[Mention], idx: int, tokens: list[Token], gaz: Gazetteer) -> bool:
+def _coordinated(live: list[Mention], idx: int, tokens: Tokens, gaz: Gazetteer) -> bool:
     """Is the mention listed with a country ("Jordan and Egypt", "Syria, Jordan")?"""
     m = live[idx]
     for other in live[max(idx - 1, 0) : idx + 2]:

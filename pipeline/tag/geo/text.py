@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import overload
 
 # Marks and joiners that carry no letter: harakat, Quranic marks, superscript alef, tatweel,
 # zero-width joiner, soft hyphen, hamza above/below (the bare hamza too: writers drop it).
@@ -139,26 +141,69 @@ class Token:
     joins_next: bool  # only spaces or a hyphen between this token and the next one
 
 
-def tokenize(text: str) -> list[Token]:
-    """One pass; a token learns whether it joins the next one when the next one is read."""
-    tokens: list[Token] = []
-    append = tokens.append
-    prev: Token | None = None
+class Tokens(Sequence[Token]):
+    """The tokens of one text, built in bulk as parallel lists; ``Token`` objects on demand.
+
+    Matching reads the key and the join of every word but looks closer at only the few that
+    name something, so building a full object per word (most of tokenizing's cost) is left
+    to the words that are actually indexed.
+    """
+
+    __slots__ = ("_made", "ends", "joins", "keys", "starts", "words")
+
+    def __init__(self, text: str) -> None:
+        spans = [m.span() for m in _TOKEN.finditer(text)]
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+        self.words = [text[start:end] for start, end in spans]
+        self.keys = [key(word) for word in self.words]
+        self.joins = _joins(text, self.words, self.starts, self.ends)
+        self._made: dict[int, Token] = {}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Token]: ...
+
+    def __getitem__(self, index: int | slice) -> Token | list[Token]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.words)))]
+        if index < 0:
+            index += len(self.words)
+        made = self._made.get(index)
+        if made is None:
+            word = self.words[index]  # IndexError past the end, as a list
+            upper = word[0].isupper()
+            caps = upper and len(word) > 1 and word.replace(".", "").isupper()
+            made = Token(word, self.keys[index], self.starts[index], self.ends[index], upper,
+                         caps, self.joins[index])  # fmt: skip
+            self._made[index] = made
+        return made
+
+    def __iter__(self) -> Iterator[Token]:
+        return (self[i] for i in range(len(self.words)))
+
+
+def _joins(text: str, words: list[str], starts: list[int], ends: list[int]) -> list[bool]:
+    """Whether each token joins the next: only spaces or a hyphen (or "St.") between them."""
+    joins = [False] * len(words)
     joining = _JOINING_GAP.fullmatch
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        start, end = m.span()
-        if prev is not None:
-            gap = text[prev.end : start]
-            if gap == " " or joining(gap) is not None:
-                prev.joins_next = True
-            elif gap[:1] == "." and prev.text.lower() in _ABBREVIATIONS:
-                prev.joins_next = joining(gap[1:]) is not None
-        upper = word[0].isupper()
-        caps = upper and len(word) > 1 and word.replace(".", "").isupper()
-        prev = Token(word, key(word), start, end, upper, caps, False)
-        append(prev)
-    return tokens
+    for i in range(len(words) - 1):
+        gap = text[ends[i] : starts[i + 1]]
+        if gap == " " or joining(gap) is not None:
+            joins[i] = True
+        elif gap[:1] == "." and words[i].lower() in _ABBREVIATIONS:
+            joins[i] = joining(gap[1:]) is not None
+    return joins
+
+
+def tokenize(text: str) -> Tokens:
+    """The words of ``text`` with their match keys, case and joins, in one pass."""
+    return Tokens(text)
 
 
 # Russian declension of names, by the ending of the nominative. Endings are tried longest first.
