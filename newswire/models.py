@@ -199,6 +199,9 @@ class Article(_Model):
     extraction: Extraction | None = None
     backfill: bool = False
     social: SocialPost | None = None
+    linked_from: str | None = Field(
+        default=None, description="the social post whose link brought this article in"
+    )
     merged_into: MergeTarget | None = Field(
         default=None,
         description=(

@@ -92,7 +92,14 @@ def _article(raw: RawItem, now: datetime) -> Article:
         related=extracted.related,
         extraction=Extraction(method=extracted.method, version=extracted.version),
         backfill=raw.backfill,
+        linked_from=_linked_from(raw),
     )
+
+
+def _linked_from(raw: RawItem) -> str | None:
+    """The post a followed link came from (``extra.linked_from``, set by the social SDK)."""
+    post = raw.extra.get("linked_from")
+    return post if isinstance(post, str) and post else None
 
 
 TITLE_CHARS = 120

@@ -116,6 +116,7 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
                     "reply_to": KEYWORD,
                 }
             },
+            "linked_from": KEYWORD,
             "merged_into": {"properties": {"id": KEYWORD, "story_time": DATE}},
             "schema_version": {"type": "integer"},
         },

@@ -218,6 +218,7 @@ def test_one_source_per_platform_reaches_elasticsearch(
     assert article["published_at"].startswith(STORY.published.strftime("%Y-%m-%dT%H:%M"))
     assert article["source"]["id"] == "telegram-kabulwire"
     assert article.get("social") is None
+    assert article["linked_from"] == EXPECTED["telegram"][0]  # the post that linked to it
     # only the Telegram source follows links: what the others link to stays unfetched
     assert [d["url"] for d in docs.values() if d["kind"] == "article"] == [story_url]
     assert http.count(STORY_PATH) == 1 and http.count(MISSING_PATH) == 1

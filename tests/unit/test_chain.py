@@ -37,6 +37,16 @@ def test_same_story_under_two_urls_gets_one_id() -> None:
     assert a.id == b.id
 
 
+def test_an_article_a_post_linked_to_names_the_post() -> None:
+    story = make_stories(1)[0]
+    post = "https://t.me/steppewire/88"
+    linked = process(_raw(html=story.html("https://steppe.example"), extra={"linked_from": post}))
+    assert linked.linked_from == post
+    assert process(_raw(html=story.html("https://steppe.example"))).linked_from is None
+    odd = process(_raw(html=story.html("https://steppe.example"), extra={"linked_from": 7}))
+    assert odd.linked_from is None  # only a URL string is taken from the free-form extra
+
+
 def test_feed_text_is_the_fallback_when_there_is_no_page() -> None:
     summary = "<p>First paragraph of the summary.</p><p>Second one, with <b>bold</b>.</p>"
     article = process(_raw(summary=summary, title="Only a summary"))
