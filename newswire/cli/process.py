@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import deque
+from concurrent.futures import Future
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from newswire.cli.common import console, fail
+from newswire.cli.common import console, fail, settings
 from newswire.models import DeadLetter, RawItem, SourceRef
 
 
@@ -25,31 +26,64 @@ def _raw_from_line(line: str) -> RawItem:
     return RawItem.model_validate(data)
 
 
+def process_line(line: str) -> tuple[str, bytes]:
+    """One input line through the chain, in an extraction process: the article's (id, JSON)."""
+    from pipeline.stream.processor import extract_raw
+
+    return extract_raw(_raw_from_line(line).to_json_bytes())
+
+
 def process(
     input: Path = typer.Option(..., "--input", "-i", exists=True, dir_okay=False, help="RAW.jsonl"),
     output: Path = typer.Option(..., "--output", "-o", help="ARTICLES.jsonl (overwritten)"),
     dead_letters: Path | None = typer.Option(
         None, "--dead-letters", help="Where failed lines go (default: OUTPUT.dlq.jsonl)."
     ),
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", min=0, help="Extraction processes (default 0: one per CPU)."
+    ),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=0.1,
+        help="Seconds one item may take before it is a dead letter "
+        "(default: NEWSWIRE_EXTRACTION_TIMEOUT_S, 20).",
+    ),
 ) -> None:
-    """Run extraction, cleanup and tagging on raw items without Kafka or Elasticsearch.
+    """Run extraction, cleanup, tagging and dedup on raw items, without services.
 
-    Each input line needs at least `url` and one of `html`, `content` or `summary`.
-    Lines that fail are written, with the reason, to the dead-letters file.
+    Each input line needs `url` and one of `html`, `content` or `summary`;
+    raw items as connectors send them to news.raw work as they are.
+
+    Items are extracted in parallel processes, as the stream processor does,
+    and written in input order. Exact copies within the file are merged into
+    the first; near copies share its `cluster_id`.
+
+    Lines that fail, or take longer than `--timeout`, go with the reason to
+    the dead-letters file, and the run goes on.
+
+    Example: newswire process -i raw.jsonl -o articles.jsonl --jobs 2
     """
-    from pipeline.chain import process as run_chain
+    from pebble import ProcessExpired
+
+    from newswire.models import Article
     from pipeline.dedup import Deduplicator
+    from pipeline.stream.processor import extraction_processes, start_extraction_processes
     from pipeline.tagging import default_taggers
 
-    taggers = default_taggers()
+    limit = timeout or settings().extraction_timeout_s
+    workers = jobs or extraction_processes()
     dedup = Deduplicator({})  # one run's memory: copies within the file are merged
-    merged = 0
+    ok = merged = failed = 0
+    written: set[str] = set()
     dlq_path = dead_letters or output.with_suffix(".dlq.jsonl")
-    lines = input.read_text(encoding="utf-8").splitlines()
-    ok = failed = 0
+    with input.open("rb") as counting:
+        total = sum(1 for _ in counting)
+
     with (
         output.open("w", encoding="utf-8") as out,
         dlq_path.open("w", encoding="utf-8") as dlq,
+        input.open(encoding="utf-8", errors="replace") as lines,
         Progress(
             TextColumn("processing"),
             BarColumn(),
@@ -58,24 +92,49 @@ def process(
             console=console,
         ) as progress,
     ):
-        task = progress.add_task("process", total=len(lines))
-        for number, line in enumerate(lines, 1):
+        task = progress.add_task("process", total=total)
+        pool = start_extraction_processes(workers, default_taggers(preload=False))
+        pending: deque[tuple[int, str, Future[tuple[str, bytes]]]] = deque()
+
+        def settle() -> None:
+            """Take the oldest item's result: items are written in input order."""
+            nonlocal ok, merged, failed
+            number, line, future = pending.popleft()
             progress.advance(task)
-            if not line.strip():
-                continue
             try:
-                article = run_chain(_raw_from_line(line), taggers)
-            except (ValueError, ValidationError, TypeError) as exc:
+                _, data = future.result()
+                _, indexed = dedup.check_article(Article.model_validate_json(data))
+            except Exception as exc:  # every failure is a dead letter, never a stopped run
+                if isinstance(exc, TimeoutError):
+                    exc = TimeoutError(f"processing took more than {limit:g}s")
+                elif isinstance(exc, ProcessExpired):
+                    exc = RuntimeError(f"the extraction process died (exit code {exc.exitcode})")
                 failed += 1
                 letter = DeadLetter.for_error("processor", exc, line, offset=number)
                 dlq.write(letter.model_dump_json() + "\n")
-                continue
-            _, indexed = dedup.check_article(article)
-            if indexed is None:
+                return
+            if indexed is None or indexed.id in written:  # the same id: the same story
                 merged += 1
-                continue
+                return
+            written.add(indexed.id)
             out.write(indexed.model_dump_json(exclude_none=True) + "\n")
             ok += 1
+
+        try:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    progress.advance(task)
+                    continue
+                future = pool.schedule(process_line, args=(line,), timeout=limit)
+                pending.append((number, line, future))
+                if len(pending) >= 4 * workers:  # a bounded window keeps memory flat
+                    settle()
+            while pending:
+                settle()
+        finally:
+            pool.stop()
+            pool.join(timeout=10)
+
     console.print(
         f"{ok} articles written to {output}; {merged} exact copies merged; "
         f"{failed} failed (see {dlq_path})"

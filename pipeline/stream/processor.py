@@ -83,6 +83,23 @@ def extraction_processes() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...]) -> ProcessPool:
+    """A pebble pool of ``workers`` spawned processes, each warmed by ``_start_worker``.
+
+    Spawned, not forked: the faust worker already runs threads (aiokafka's), and a fork
+    would copy their locks in whatever state they are.
+    """
+    pool = ProcessPool(
+        max_workers=workers,
+        initializer=_start_worker,
+        initargs=(taggers,),
+        context=multiprocessing.get_context("spawn"),
+    )
+    for _ in range(workers):  # start and warm every process now, not on a page
+        pool.schedule(int)
+    return pool
+
+
 class ExtractionDied(RuntimeError):
     """The process running a page exited (a crash in lxml, the OOM killer)."""
 
@@ -108,16 +125,7 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout
         self.func = func
-        # spawned, not forked: the faust worker already runs threads (aiokafka's), and a
-        # fork would copy their locks in whatever state they are
-        self._pool = ProcessPool(
-            max_workers=workers,
-            initializer=_start_worker,
-            initargs=(taggers,),
-            context=multiprocessing.get_context("spawn"),
-        )
-        for _ in range(workers):  # start and warm every process now, not on a page
-            self._pool.schedule(int)
+        self._pool = start_extraction_processes(workers, taggers)
 
     async def run(self, value: bytes | str) -> tuple[str, bytes]:
         future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
