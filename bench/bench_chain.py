@@ -7,7 +7,10 @@ so machine noise hits every variant alike:
 - ``trafilatura``: ``trafilatura.extract(html, url=...)`` alone, default options (the
   baseline of issue 5);
 - ``chain``: ``pipeline.chain.process`` without taggers (extract + clean + metadata);
-- ``chain+tags``: the same with the region and topic taggers (what the processor runs).
+- ``chain+tags``: the same with the region and topic taggers (what the processor runs);
+- ``offline``: chain, taggers and exact/near-duplicate decisions in one process, which
+  is what ``newswire process --jobs 1`` does per item (reported for reference: the
+  ratio of issue 5 is the chain's).
 
 It reports articles per second, ``chain / trafilatura`` (issue 5's offline ratio, goal
 >= 0.9) from the best wall-clock round and from the best CPU-time round (the process's
@@ -120,6 +123,14 @@ def stage_times(pages: list[tuple[str, str]]) -> dict[str, float]:
     return dict(spent)
 
 
+def run_offline(pages: list[tuple[str, str]], taggers: tuple[Tagger, ...]) -> None:
+    from pipeline.dedup import Deduplicator
+
+    dedup = Deduplicator({})  # a fresh state each round: every round decides alike
+    for article in run_chain(pages, taggers):
+        dedup.check_article(article)
+
+
 def dedup_state_line(articles: list[Article]) -> str:
     try:
         from pipeline.dedup.measure import state_bytes_per_story
@@ -154,6 +165,7 @@ def main() -> None:
         "trafilatura": lambda: run_trafilatura(pages),
         "chain": lambda: run_chain(pages, ()),
         "chain+tags": lambda: run_chain(pages, taggers),
+        "offline": lambda: run_offline(pages, taggers),
     }
     for run in variants.values():  # warm caches, imports and the language model once
         run()
@@ -179,6 +191,8 @@ def main() -> None:
     print(f"chain / trafilatura rate ratio (issue 5, goal >= 0.9): "
           f"{rate['chain'] / rate['trafilatura']:.2f} wall clock, "
           f"{best_cpu['trafilatura'] / best_cpu['chain']:.2f} CPU time")  # fmt: skip
+    print(f"offline path (chain + tags + dedup) / trafilatura: "
+          f"{rate['offline'] / rate['trafilatura']:.2f} wall clock, one process")  # fmt: skip
     overhead = best["chain+tags"] / best["chain"] - 1
     print(f"tagging adds {overhead:.1%} to the chain's time per article (issue 6, goal <= 10%)")
     print(f"memory of the loaded gazetteer + topic lexicons: {tag_mem:.1f} MiB (tracemalloc)")

@@ -42,6 +42,7 @@ from connectors.sdk.runner import make_producer  # noqa: E402
 from newswire.kafka import ensure_topics  # noqa: E402
 from newswire.models import RawItem, SourceRef  # noqa: E402
 from newswire.settings import Settings  # noqa: E402
+from pipeline.stream.processor import extraction_processes  # noqa: E402
 
 SOURCE = SourceRef(id="bench", name="bench", connector="file")
 # a processor that produced nothing new for this long has finished or is stuck
@@ -199,13 +200,18 @@ def main() -> None:
     steady_rate = (best.pages - 1) / best.steady_s
     total_rate = best.pages / min(r.total_s for r in runs)
     print(f"pages: {what}; rounds: {args.rounds} (best round reported)")
-    print(f"  trafilatura.extract       {traf_rate:7.1f} articles/s")
+    print(f"  trafilatura.extract       {traf_rate:7.1f} articles/s (one process)")
     outputs = f"{best.articles} articles, {best.dead_letters} dead letters"
     print(f"  processor, steady state   {steady_rate:7.1f} articles/s (first to last: {outputs})")
     print(f"  processor, with start-up  {total_rate:7.1f} articles/s (worker start included)")
     ratio, with_start = steady_rate / traf_rate, total_rate / traf_rate
     print(f"processor / trafilatura rate ratio (issue 5, goal >= 0.75): "
           f"{ratio:.2f} steady, {with_start:.2f} with start-up")  # fmt: skip
+    workers = extraction_processes()
+    print(
+        f"  the processor ran as deployed: {workers} extraction process(es), one per CPU"
+        f" (NEWSWIRE_* unchanged); per extraction process: {ratio / workers:.2f}"
+    )
 
 
 if __name__ == "__main__":
