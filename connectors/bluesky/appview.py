@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 
 from connectors.bluesky.records import DID, BadRecord, post_from_record
 from connectors.sdk.base import Cursor
-from connectors.sdk.errors import FatalSourceError, RetriableError
+from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError
 from connectors.sdk.http import HttpClient, Response
-from connectors.sdk.social import looks_like_html, note_rate_limit
+from connectors.sdk.social import bad_payload, looks_like_html, note_rate_limit
 from newswire.models import SocialPost
 
 FEED_PAGE = 50
@@ -27,28 +27,23 @@ SEEN_PER_ACCOUNT = 300
 RATE_RESERVE = 10  # requests left unspent in a window, for the other sources on this IP
 
 
-class BadResponse(ValueError):
-    """An AppView answer that is not the JSON it should be (an HTML challenge or error
-    page served with status 200, a truncated body)."""
-
-
 def xrpc_url(appview: str, method: str, **params: str | int) -> str:
     return f"{appview.rstrip('/')}/xrpc/{method}?{urlencode(params)}"
 
 
 def get_json(http: HttpClient, url: str, cursor: Cursor | None = None) -> dict[str, Any]:
-    """GET an XRPC query; an HTML page or broken JSON raises ``BadResponse``."""
+    """GET an XRPC query; an HTML page or broken JSON raises ``BadPayload``."""
     resp = http.get(url, subscribed=True)  # the API the source is configured on, no crawl
     if cursor is not None:
         _note_limit(cursor, resp)
     if looks_like_html(resp):
-        raise BadResponse(f"{url}: an HTML page instead of JSON")
+        raise bad_payload(resp, "an HTML page instead of JSON")
     try:
         data = json.loads(resp.content)
     except ValueError as exc:
-        raise BadResponse(f"{url}: broken JSON ({exc})") from exc
+        raise bad_payload(resp, f"broken JSON ({exc})") from exc
     if not isinstance(data, dict):
-        raise BadResponse(f"{url}: JSON {type(data).__name__}, not an object")
+        raise bad_payload(resp, f"JSON {type(data).__name__}, not an object")
     return data
 
 
@@ -62,8 +57,8 @@ def resolve_handle(http: HttpClient, appview: str, handle: str) -> str:
         raise FatalSourceError(
             f"cannot resolve Bluesky handle {handle!r}: {exc}", status=exc.status
         ) from exc
-    except BadResponse as exc:
-        raise RetriableError(f"resolving Bluesky handle {handle!r}: {exc}") from exc
+    except BadPayload as exc:
+        raise BadPayload(f"resolving Bluesky handle {handle!r}: {exc}", exc.payload) from exc
     did = data.get("did")
     if not isinstance(did, str) or not DID.match(did):
         raise RetriableError(f"resolving Bluesky handle {handle!r}: no DID in {data!r:.200}")
@@ -106,13 +101,10 @@ def poll_author_feed(
             params["cursor"] = api_cursor
         url = xrpc_url(appview, "app.bsky.feed.getAuthorFeed", **params)
         result.requests += 1
-        try:
-            data = get_json(http, url, cursor)
-        except BadResponse as exc:  # a challenge or error page: the poll is tried again
-            raise RetriableError(str(exc)) from exc
+        data = get_json(http, url, cursor)  # a challenge or error page: BadPayload, retried
         feed = data.get("feed")
         if not isinstance(feed, list):
-            raise RetriableError(f"{url}: an answer without a feed list")
+            raise BadPayload(f"{url}: an answer without a feed list", json.dumps(data)[:100_000])
         reached_known = False
         for entry in feed:
             try:

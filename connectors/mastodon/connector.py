@@ -26,11 +26,12 @@ from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 from connectors.mastodon.mapping import rss_post, status_post
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
 from connectors.sdk.apis import fetch_feed
-from connectors.sdk.errors import FatalSourceError, RetriableError, SkipItem
+from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError, SkipItem
 from connectors.sdk.http import Response
 from connectors.sdk.social import (
     RETRY_AT,
     SocialConfig,
+    bad_payload,
     check_rate_limit,
     follow_links,
     looks_like_html,
@@ -188,7 +189,9 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
         catching_up = bool(cursor.get("since_id"))
         statuses = self._get_json(self._timeline_url(cursor), cursor)
         if not isinstance(statuses, list):
-            raise RetriableError(f"{self._base}: expected a list of statuses")
+            raise BadPayload(
+                f"{self._base}: expected a list of statuses", json.dumps(statuses)[:100_000]
+            )
         page = Page(cursor=cursor)
         posts: list[tuple[SocialPost, str | None, str]] = []
         ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")]
@@ -274,14 +277,11 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
 
 def _json(resp: Response) -> Any:
     if looks_like_html(resp):
-        raise RetriableError(
-            f"{resp.url}: an HTML page (status {resp.status}) where JSON was expected",
-            status=resp.status,
-        )
+        raise bad_payload(resp, f"an HTML page (status {resp.status}) where JSON was expected")
     try:
         data = json.loads(resp.content)
     except ValueError as exc:
-        raise RetriableError(f"{resp.url}: invalid JSON ({exc})", status=resp.status) from exc
+        raise bad_payload(resp, f"invalid JSON ({exc})") from exc
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         raise FatalSourceError(f"{resp.url}: {data['error']}", status=resp.status)
     return data

@@ -29,6 +29,7 @@ from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
 from connectors.sdk.errors import FatalSourceError, RetriableError, SkipItem
 from connectors.sdk.social import (
     SocialConfig,
+    bad_payload,
     check_rate_limit,
     follow_links,
     looks_like_html,
@@ -182,10 +183,10 @@ class RedditConnector(PollingConnector[RedditConfig]):
         if resp.not_modified:
             return None, headers
         if looks_like_html(resp):
-            raise RetriableError(f"{url}: an HTML page where the feed was expected")
+            raise bad_payload(resp, "an HTML page where the feed was expected")
         parsed = feedparser.parse(resp.content)
         if not parsed.entries and parsed.get("bozo"):
-            raise RetriableError(f"{url}: not a feed ({parsed.get('bozo_exception')})")
+            raise bad_payload(resp, f"not a feed ({parsed.get('bozo_exception')})")
         cursor["body_hash"] = resp.body_hash
         return [(e, repr(dict(e))[:100_000]) for e in parsed.entries], headers
 
@@ -231,16 +232,16 @@ class RedditConnector(PollingConnector[RedditConfig]):
                 raise RetriableError(f"{url}: token refused, renewing", status=401) from exc
             raise
         if looks_like_html(resp):
-            raise RetriableError(f"{url}: an HTML page where JSON was expected")
+            raise bad_payload(resp, "an HTML page where JSON was expected")
         try:
             listing = json.loads(resp.content)
             children = listing["data"]["children"]
         except ValueError as exc:
-            raise RetriableError(f"{url}: invalid JSON ({exc})") from exc
+            raise bad_payload(resp, f"invalid JSON ({exc})") from exc
         except (KeyError, TypeError) as exc:
-            raise RetriableError(f"{url}: not a Listing (no data.children)") from exc
+            raise bad_payload(resp, "not a Listing (no data.children)") from exc
         if not isinstance(children, list):
-            raise RetriableError(f"{url}: not a Listing (children is not a list)")
+            raise bad_payload(resp, "not a Listing (children is not a list)")
         rows = [(c, json.dumps(c, ensure_ascii=False)[:100_000]) for c in children]
         return rows, dict(resp.headers)
 

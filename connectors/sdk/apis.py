@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 
 from connectors.sdk.base import Cursor
-from connectors.sdk.errors import RetriableError, RetryAfter
+from connectors.sdk.errors import BadPayload, RetryAfter
 from connectors.sdk.http import HttpClient, Response
 
 # -- rate-limit budgets -----------------------------------------------------------------
@@ -84,6 +84,12 @@ def request(
     return http.post(url, data=dict(data or {}), headers=sent)
 
 
+def bad_payload(resp: Response, reason: str) -> BadPayload:
+    """The error for a response that is not what was expected: it keeps the body, which
+    the runner sends to the dead-letter topic with ``reason``."""
+    return BadPayload(f"{resp.url}: {reason}", resp.content, status=resp.status)
+
+
 def looks_like_html(resp: Response) -> bool:
     """An HTML page where JSON or a feed was expected (a login wall, a CDN challenge,
     an error page served with status 200)."""
@@ -99,7 +105,7 @@ def fetch_feed(
 
     Returns None when it is unchanged (304, or the same body hash), else the parsed feed
     and the validators to keep in the cursor (``etag``, ``last_modified``, ``body_hash``).
-    An HTML page or a body that is no feed at all is a ``RetriableError``.
+    An HTML page or a body that is no feed at all is a ``BadPayload``.
     """
     resp = http.get(
         url,
@@ -111,10 +117,10 @@ def fetch_feed(
     if resp.not_modified:
         return None
     if looks_like_html(resp):
-        raise RetriableError(f"{url}: an HTML page where {expected} was expected")
+        raise bad_payload(resp, f"an HTML page where {expected} was expected")
     parsed = feedparser.parse(resp.content)
     if not parsed.entries and parsed.get("bozo"):
-        raise RetriableError(f"{url}: not a feed ({parsed.get('bozo_exception')})")
+        raise bad_payload(resp, f"not a feed ({parsed.get('bozo_exception')})")
     validators = {
         "etag": resp.headers.get("etag"),
         "last_modified": resp.headers.get("last-modified"),

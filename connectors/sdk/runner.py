@@ -15,6 +15,7 @@ logged, and keeps being retried.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import logging
@@ -27,7 +28,7 @@ from typing import Any
 from kafka import KafkaProducer
 
 from connectors.sdk.base import Connector, Cursor, Page
-from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
+from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
 from connectors.sdk.registry import load
 from connectors.sdk.schedule import (
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 STATE_FLUSH_SECONDS = 1.0  # counters-only state changes are saved this often, batched
 DELIVERY_TIMEOUT = 120.0  # seconds to wait for Kafka to acknowledge a page's items
+MAX_LETTER_BYTES = 100_000  # of a refused body kept in its dead letter
 
 
 @dataclass
@@ -62,6 +64,7 @@ class _Scheduled:
     polled_once: bool = False
     catching_up: bool = False  # walking a backlog (Page.more): its pace is not a rate
     quiet: bool = False  # its last page brought nothing (a stream with nothing new)
+    bad_payload: str | None = None  # hash of the last body refused, lettered once
 
 
 def make_producer(settings: Settings) -> KafkaProducer:
@@ -253,6 +256,9 @@ class Runner:
             delay = self._deliver(sched, page)
         except RetryAfter as exc:
             delay = self._failed(sched, exc, "retry_after", exc.seconds)
+        except BadPayload as exc:
+            self._letter_payload(sched, exc)
+            delay = self._failed(sched, exc, "retriable")
         except RetriableError as exc:
             delay = self._failed(sched, exc, "retriable")
         except FatalSourceError as exc:
@@ -314,10 +320,25 @@ class Runner:
         if len(value) > self.settings.max_raw_bytes:
             if not (item.content or item.summary):
                 too_big = ValueError(f"raw item of {len(value)} bytes exceeds the cap")
-                return self._dead_letter(item.key, too_big, value[:100_000]), False
+                return self._dead_letter(item.key, too_big, value[:MAX_LETTER_BYTES]), False
             # Keep the story: drop the raw HTML, the processor falls back to the feed text.
             value = item.model_copy(update={"html": None}).to_json_bytes()
         return self.producer.send(self.settings.topic_raw, key=item.key.encode(), value=value), True
+
+    def _letter_payload(self, sched: _Scheduled, exc: BadPayload) -> None:
+        """A body the source should not have sent goes to the dead letters with the reason,
+        once: the same body again (a maintenance page all night) is only counted."""
+        body = exc.payload if isinstance(exc.payload, bytes) else (exc.payload or "").encode()
+        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+        if digest == sched.bad_payload:
+            return
+        try:
+            payload = body[:MAX_LETTER_BYTES]
+            self._dead_letter(sched.source.id, exc, payload).get(timeout=DELIVERY_TIMEOUT)
+        except Exception:  # Kafka trouble: the failure is still reported in the source's health
+            log.exception("source %s: could not send the refused payload", sched.source.id)
+            return
+        sched.bad_payload = digest
 
     def _dead_letter(self, key: str, exc: BaseException, payload: str | bytes | None) -> Any:
         letter = DeadLetter.for_error("connector", exc, payload, key=key)

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from connectors.sdk.apis import (
     RETRY_AT,
+    bad_payload,
     check_rate_limit,
     looks_like_html,
     note_rate_limit,
@@ -47,6 +48,7 @@ __all__ = [
     "RETRY_AT",
     "SocialConfig",
     "SocialConnector",
+    "bad_payload",
     "check_rate_limit",
     "entry_time",
     "follow_links",

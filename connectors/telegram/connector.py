@@ -17,8 +17,14 @@ from urllib.parse import quote
 from pydantic import Field, field_validator
 
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
-from connectors.sdk.errors import FatalSourceError, RetriableError, SkipItem
-from connectors.sdk.social import SocialConfig, follow_links, looks_like_html, social_item
+from connectors.sdk.errors import FatalSourceError, SkipItem
+from connectors.sdk.social import (
+    SocialConfig,
+    bad_payload,
+    follow_links,
+    looks_like_html,
+    social_item,
+)
 from connectors.telegram.parse import Message, NotAPreview, parse_page
 from newswire.models import SocialPost
 
@@ -125,12 +131,12 @@ class TelegramConnector(PollingConnector[TelegramConfig]):
         url = self._url(before)
         resp = self.http.get(url, subscribed=True)
         if not looks_like_html(resp):
-            raise RetriableError(f"{url}: not an HTML page ({resp.headers.get('content-type')})")
+            raise bad_payload(resp, f"not an HTML page ({resp.headers.get('content-type')})")
         try:
             messages = parse_page(resp.content)
         except NotAPreview as exc:
             if not exc.telegram_page:  # maintenance, a challenge, a cut page: try later
-                raise RetriableError(f"{url}: {exc}") from exc
+                raise bad_payload(resp, str(exc)) from exc
             raise FatalSourceError(
                 f"{url}: {exc}; is @{self.config.channel} a public channel with its preview on?"
             ) from exc

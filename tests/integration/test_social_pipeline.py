@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
 
 from connectors.sdk.recording import Reply, Server
 from newswire.settings import Settings
@@ -233,3 +234,102 @@ def _assert_healthy(env: dict[str, str]) -> None:
     for sid, stats in report["sources"].items():
         assert stats["errors"] == 0, f"{sid}: {stats.get('last_error')}"
         assert stats["polls"] >= 1
+
+
+# -- malformed payloads ---------------------------------------------------------------------
+MAINTENANCE = "<html><head><title>Down</title></head><body><h1>Back soon</h1></body></html>"
+BROKEN = {  # source id -> (route, what it answers with status 200, a phrase of the reason)
+    "mastodon-truncated": (
+        "/api/v1/timelines/tag/truncated?limit=40",
+        Reply(200, '[{"id": "1120000000000009", "content": "<p>Floods', JSON),
+        "invalid JSON",
+    ),
+    "reddit-maintenance": (
+        "/r/maintenance/new/.rss?limit=100",
+        Reply(200, MAINTENANCE, HTML),
+        "an HTML page where the feed was expected",
+    ),
+    "telegram-gateway": (
+        "/s/gateway",
+        Reply(200, "<html><head><title>502 Bad Gateway</title></head></html>", HTML),
+        "no channel preview",
+    ),
+    "x-bridge-error": ("/nitter/ghost/rss", Reply(200, MAINTENANCE, HTML), "an HTML page"),
+    "mastodon-schema": (
+        "/api/v1/timelines/tag/schema?limit=40",
+        Reply(200, json.dumps({"statuses": []}), JSON),
+        "expected a list of statuses",
+    ),
+}
+
+
+TAG, X = "afghanistan", "ghost"
+
+
+def test_malformed_payloads_become_dead_letters_and_the_stream_goes_on(
+    tmp_path: Path, namespace: dict[str, str]
+) -> None:
+    routes = _routes() | {route: reply for route, reply, _ in BROKEN.values()}
+    malformed = (FIXTURES / "bluesky/malformed.jsonl").read_text(encoding="utf-8").splitlines()
+    events = (FIXTURES / "bluesky/events.jsonl").read_text(encoding="utf-8").splitlines()
+    with http_server(routes) as http, fake_jetstream(malformed + events) as jetstream:
+        base = http.base
+
+        def source(sid: str, connector: str, config: dict[str, Any]) -> dict[str, Any]:
+            return {"id": sid, "connector": connector, "config": config, "interval": 600}
+
+        sources = [
+            source(
+                "mastodon-afghanistan", "mastodon", {"instance": base, "hashtag": "afghanistan"}
+            ),
+            source("mastodon-truncated", "mastodon", {"instance": base, "hashtag": "truncated"}),
+            source("mastodon-schema", "mastodon", {"instance": base, "hashtag": "schema"}),
+            source("reddit-maintenance", "reddit", {"subreddit": "maintenance", "base_url": base}),
+            source("telegram-gateway", "telegram", {"channel": "gateway", "base_url": base}),
+            source(
+                "x-bridge-error", "x", {"bridge": f"{base}/nitter/{{user}}/rss", "user": "ghost"}
+            ),
+            source(
+                "bluesky-desks",
+                "bluesky",
+                {"accounts": list(BLUESKY_HANDLES), "jetstream": jetstream.url, "appview": base},
+            ),
+        ]
+        path = tmp_path / "sources.yaml"
+        path.write_text(yaml.safe_dump({"sources": sources}, sort_keys=False))
+        run = _newswire(["run", "--sources", str(path), "--exit-when-idle", "3"], namespace)
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    letters = _dead_letters(namespace)
+    for sid, (_, reply, reason) in BROKEN.items():
+        mine = [x for x in letters if x["key"] == sid]
+        assert mine, f"{sid}: no dead letter; have {[x['key'] for x in letters]}"
+        assert mine[0]["stage"] == "connector" and mine[0]["error_class"] == "BadPayload"
+        assert reason in mine[0]["message"], mine[0]["message"]
+        assert mine[0]["payload"] == reply.body  # the body as the source sent it
+    bluesky = [x for x in letters if x["key"] == "bluesky-desks"]
+    assert any("not JSON" in x["message"] for x in bluesky)
+    assert any("unexpected Jetstream event" in x["message"] for x in bluesky)
+
+    # the good sources went on: their posts are indexed, and the broken ones are reported
+    docs = _documents(namespace)
+    platforms = {d["social"]["platform"] for d in docs.values() if d["kind"] == "social_post"}
+    assert platforms == {"mastodon", "bluesky"}
+    report = json.loads(_newswire(["status", "--json"], namespace).stdout)["sources"]
+    for sid, (_, _, reason) in BROKEN.items():
+        assert reason in report[sid]["last_error"] and report[sid]["errors"] >= 1
+    assert report["mastodon-afghanistan"]["errors"] == 0
+
+
+def _dead_letters(env: dict[str, str]) -> list[dict[str, Any]]:
+    consumer = KafkaConsumer(
+        env["NEWSWIRE_TOPIC_DLQ"],
+        bootstrap_servers=Settings().kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+        consumer_timeout_ms=5000,
+    )
+    try:
+        return [json.loads(m.value) for m in consumer]
+    finally:
+        consumer.close()

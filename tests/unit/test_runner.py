@@ -7,6 +7,7 @@ scheduling, reporting and delivery order can be checked without services.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from connectors.sdk.base import ConnectorConfig, Cursor, Page, PollingConnector
-from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
+from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
 from connectors.sdk.registry import UnknownConnector
 from connectors.sdk.runner import Runner
@@ -223,6 +224,30 @@ def test_a_failing_source_is_reported_then_recovers_its_normal_interval(
     assert any("source a recovered" in w for w in warnings)
     assert runner.health()["calm"]["errors"] == 0  # the others went on meanwhile
     assert runner.health()["down"]["failing"]
+
+
+def test_a_refused_body_is_a_dead_letter_once_and_the_source_is_retried() -> None:
+    broker = MemoryBroker()
+    maintenance = b"<html><body><h1>Maintenance</h1>"
+    truncated = b'{"statuses": [{"id": "1", "ur'
+    SCRIPTS["a"] = [
+        BadPayload("https://x.example/api: an HTML page where JSON was expected", maintenance),
+        BadPayload("https://x.example/api: an HTML page where JSON was expected", maintenance),
+        BadPayload("https://x.example/api: invalid JSON (Unterminated string)", truncated),
+        Page(items=[_item("k1")], cursor={"n": 1}),
+    ]
+    with running([_source("a")], broker) as runner:
+        wait_for(lambda: runner.health()["a"]["items"] == 1)
+        health = runner.health()["a"]
+    letters = [json.loads(v) for t, _, v in broker.log if t == "dlq"]
+    # the same maintenance page twice in a row is lettered once; each new body once more
+    assert [(x["error_class"], x["payload"]) for x in letters] == [
+        ("BadPayload", maintenance.decode()),
+        ("BadPayload", truncated.decode()),
+    ]
+    assert "where JSON was expected" in letters[0]["message"] and letters[0]["key"] == "a"
+    assert letters[0]["stage"] == "connector"
+    assert health["errors"] == 3 and health["polls"] == 1 and not health["failing"]
 
 
 def test_retry_after_and_fatal_errors_set_the_next_try() -> None:
