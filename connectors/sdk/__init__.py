@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         PollingConnector,
     )
     from connectors.sdk.errors import (
+        BadPayload,
         ConnectorError,
         FatalSourceError,
         RetriableError,
@@ -35,6 +36,7 @@ _HOME = {
     "Cursor": "base",
     "Page": "base",
     "PollingConnector": "base",
+    "BadPayload": "errors",
     "ConnectorError": "errors",
     "FatalSourceError": "errors",
     "RetriableError": "errors",
@@ -55,6 +57,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BadPayload",
     "Capabilities",
     "Connector",
     "ConnectorConfig",

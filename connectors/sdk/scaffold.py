@@ -86,8 +86,8 @@ def new_connector(
     }
     connector_imports = [
         "from pydantic import Field, HttpUrl",
-        "from connectors.sdk import ConnectorConfig, Cursor, FatalSourceError, Page, "
-        "PollingConnector",
+        "from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector",
+        "from connectors.sdk.apis import bad_payload",
         "from newswire.models import RawItem",
         "from newswire.urls import normalize_url",
     ]
