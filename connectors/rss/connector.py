@@ -24,6 +24,7 @@ from pydantic import Field, HttpUrl
 
 from connectors.rss.discover import best, discover, looks_like_html
 from connectors.sdk import Capabilities, ConnectorConfig, Cursor, Page, PollingConnector
+from connectors.sdk.apis import bad_payload
 from connectors.sdk.errors import ConnectorError, FatalSourceError
 from connectors.sdk.http import Response
 from connectors.sdk.schedule import feed_interval_hint
@@ -57,6 +58,10 @@ class RssConnector(PollingConnector[RssConfig]):
         # A feed discovered on an earlier poll, unless the configured URL changed since.
         same_site = cursor.get("site_url", site) == site
         feed_url: str | None = cursor.get("feed_url") if same_site else None
+        # A source that served a feed before and now serves something else (a maintenance
+        # page, a cut body) is passing trouble: dead-lettered and retried. One that never
+        # served a feed is configured wrong: fatal until the configuration changes.
+        worked = same_site and bool(cursor.get("body_hash") or cursor.get("seen"))
         try:
             resp = self._get(feed_url or site, cursor if same_site else {})
         except FatalSourceError as exc:
@@ -64,14 +69,17 @@ class RssConnector(PollingConnector[RssConfig]):
                 raise
             feed_url, resp = None, self._get(site, {})  # the feed moved: ask the site again
         if feed_url is None and looks_like_html(resp.content, resp.headers.get("content-type")):
-            feed_url = self._discover(site, resp)
+            feed_url = self._discover(site, resp, worked=worked)
             resp = self.http.get(feed_url, subscribed=True)
         url = feed_url or site
         if resp.not_modified:
             return Page(cursor=cursor, stats={"not_modified": 1})
         parsed = feedparser.parse(resp.content, response_headers=dict(resp.headers))
         if not parsed.entries and parsed.get("bozo"):
-            raise FatalSourceError(f"{url}: not a feed ({parsed.get('bozo_exception')})")
+            reason = f"not a feed ({parsed.get('bozo_exception')})"
+            if worked:
+                raise bad_payload(resp, reason)
+            raise FatalSourceError(f"{url}: {reason}")
         seen: list[str] = list(cursor.get("seen", []))
         seen_set = set(seen)
         items: list[RawItem] = []
@@ -115,14 +123,17 @@ class RssConnector(PollingConnector[RssConfig]):
             subscribed=True,  # the user's own feed (or site): robots.txt governs crawling
         )
 
-    def _discover(self, site: str, page: Response) -> str:
+    def _discover(self, site: str, page: Response, *, worked: bool) -> str:
         """The feed a web page advertises; a source error when it advertises none."""
         feed = best(discover(page.content, page.url))
         if feed is None:
-            raise FatalSourceError(
-                f"{site}: not a feed, and the page advertises none "
+            reason = (
+                "not a feed, and the page advertises none "
                 '(no <link rel="alternate"> to an RSS, Atom or JSON feed)'
             )
+            if worked:
+                raise bad_payload(page, reason)
+            raise FatalSourceError(f"{site}: {reason}")
         log.info("source %s: %s advertises the feed %s", self.source.id, site, feed.url)
         return feed.url
 

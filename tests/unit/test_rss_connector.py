@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectors.rss import RssConfig, RssConnector
-from connectors.sdk.errors import FatalSourceError
+from connectors.sdk.errors import BadPayload, FatalSourceError
 from connectors.sdk.http import HttpClient
 from newswire.models import SourceRef
 from tests.support.httpserver import Reply, http_server
@@ -75,3 +75,23 @@ def test_html_page_instead_of_feed_is_a_source_error() -> None:
         pytest.raises(FatalSourceError, match="not a feed"),
     ):
         _connector(srv.url("/feed.xml")).poll({})
+
+
+def test_a_feed_that_worked_and_now_serves_a_page_is_a_bad_payload() -> None:
+    site = Site(stories=make_stories(1))
+    maintenance = "<html><body><h1>Maintenance</h1><p>Back at noon.</p></body></html>"
+    broken = '{"error": "temporarily unavailable"}'  # a proxy's answer, no feed at all
+    with http_server() as srv:
+        site.base = srv.base
+        srv.routes["/feed.xml"] = Reply(200, site.feed())
+        conn = _connector(srv.url("/feed.xml"))
+        cursor = conn.poll({}).cursor
+        srv.routes["/feed.xml"] = Reply(200, maintenance, {"Content-Type": "text/html"})
+        with pytest.raises(BadPayload, match="advertises none") as page_error:
+            conn.poll(cursor)
+        srv.routes["/feed.xml"] = Reply(200, broken, {"Content-Type": "application/json"})
+        with pytest.raises(BadPayload, match="not a feed") as cut_error:
+            conn.poll(cursor)
+    # retried, and the body kept for the dead letter, not a configuration error
+    assert page_error.value.payload == maintenance.encode()
+    assert cut_error.value.payload == broken.encode()
