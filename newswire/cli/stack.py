@@ -52,6 +52,26 @@ def down() -> None:
 
 
 @app.command()
+def reset(
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Stop the stack and delete its data: topics, indices, dedup state.
+
+    The downloaded Kafka and Elasticsearch stay, so the next `stack up` (or
+    `make run`) starts empty in seconds. For a clean slate after an upgrade
+    that changes how stories are processed, or to free the disk.
+    """
+    stack = Stack(settings())
+    if not yes:
+        typer.confirm(
+            f"Delete every topic, index and dedup state under {stack.settings.home}?",
+            abort=True,
+        )
+    removed = stack.reset(report=lambda msg: console.print(msg))
+    console.print(f"reset: deleted {len(removed)} data folder(s); `newswire stack up` starts empty")
+
+
+@app.command()
 def status() -> None:
     """Versions, ports, pids and health of the local stack. Exit 1 if anything is down."""
     healthy = _print_status(Stack(settings()))

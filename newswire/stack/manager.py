@@ -1,10 +1,12 @@
-"""``newswire stack up | down | status``: idempotent, waits for real readiness."""
+"""``newswire stack up | down | status | reset``: idempotent, waits for real readiness."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from newswire.settings import Settings
 from newswire.stack.services import ElasticsearchService, KafkaService, ServiceStatus
@@ -69,6 +71,21 @@ class Stack:
             if service.process.stop():
                 stopped.append(service.name)
         return stopped
+
+    def reset(self, report: Report = lambda _: None) -> list[Path]:
+        """Stop the stack and delete what it stored: Kafka's topics, Elasticsearch's
+        indices and the processor's dedup state. The downloaded services stay, so the
+        next ``up`` starts empty without fetching anything. Returns what was deleted."""
+        self.down(report)
+        stores = [s.data for s in self.services]
+        stores.append(self.settings.processor_data_dir or self.settings.home / "processor")
+        removed = []
+        for path in stores:
+            if path.exists():
+                report(f"deleting {path}")
+                shutil.rmtree(path)
+                removed.append(path)
+        return removed
 
     def status(self) -> list[ServiceStatus]:
         return [service.status() for service in self.services]

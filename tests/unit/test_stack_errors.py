@@ -53,3 +53,31 @@ def test_stack_up_without_java_says_so(tmp_path: Path) -> None:
     assert "No Java 17+ found" in message
     assert "docker compose" in message
     assert not (tmp_path / "home" / "kafka-4.1.1" / "libs").exists()  # failed before fetching
+
+
+def _stack(home: Path, *args: str, answer: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env.update(NEWSWIRE_HOME=str(home), NEWSWIRE_KAFKA_PORT="29092")
+    env.update(NEWSWIRE_ELASTICSEARCH_PORT="29200")
+    return subprocess.run(
+        [sys.executable, "-m", "newswire", "stack", *args],
+        env=env, input=answer, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_stack_reset_deletes_the_data_and_keeps_the_downloads(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    stores = [home / "data" / "kafka", home / "data" / "elasticsearch", home / "processor" / "v1"]
+    for store in stores:
+        store.mkdir(parents=True)
+        (store / "segment").write_text("stories")
+    (home / "kafka-4.1.1" / "libs").mkdir(parents=True)
+
+    refused = _stack(home, "reset", answer="n\n")
+    assert refused.returncode == 1 and all(s.exists() for s in stores)  # asked, nothing gone
+
+    done = _stack(home, "reset", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert not any(s.exists() for s in stores)
+    assert (home / "kafka-4.1.1" / "libs").is_dir()  # no download needed on the next `up`
+    assert "deleted 3 data folder(s)" in " ".join(done.stderr.split())
