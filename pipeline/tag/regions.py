@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from newswire.models import Place
 from pipeline.tag.geo.build import get_gazetteer
@@ -56,7 +57,8 @@ def tag_regions(title: str | None, body: str, lang: str | None = None) -> Region
     keys = lookup_keys(gaz, tokens)
     mentions = find_mentions(gaz, tokens, keys, (title_end, lead_end))
     apply_local_context(gaz, tokens, mentions)
-    readings, named_regions = resolve(gaz, mentions, tokens, doc_cue_keys(tokens, keys))
+    cues = cache(lambda: doc_cue_keys(tokens, keys))
+    readings, named_regions = resolve(gaz, mentions, tokens, cues)
     return _summarise(gaz, readings, named_regions)
 
 

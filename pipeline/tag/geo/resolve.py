@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from pipeline.tag.geo.gazetteer import (
@@ -66,9 +67,16 @@ def doc_cue_keys(tokens: Tokens, keys: list[str]) -> frozenset[str]:
 
 
 def resolve(
-    gaz: Gazetteer, mentions: list[Mention], tokens: Tokens, cue_keys: frozenset[str]
+    gaz: Gazetteer,
+    mentions: list[Mention],
+    tokens: Tokens,
+    cue_keys: Callable[[], frozenset[str]],
 ) -> tuple[list[Reading], list[tuple[str, int]]]:
-    """Readings of place mentions, and the regions named directly (with their positions)."""
+    """Readings of place mentions, and the regions named directly (with their positions).
+
+    ``cue_keys`` gives the story's cue keys (``doc_cue_keys``) when an ambiguous name
+    needs them: most stories have none, and building them costs more than the rest.
+    """
     regions: list[tuple[str, int]] = []
     person_keys = {
         m.keys
@@ -111,7 +119,7 @@ def resolve(
         chosen: Entry | None
         if rule is not None:
             coordinated = _coordinated(live, idx, tokens, gaz)
-            chosen = _by_rule(gaz, rule, entries, evidence, cue_keys, coordinated)
+            chosen = _by_rule(gaz, rule, entries, evidence, cue_keys(), coordinated)
             if chosen is not None and chosen.weak:
                 chosen = replace(chosen, weak=False)  # the story chose it: no longer weak
         else:

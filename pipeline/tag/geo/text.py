@@ -190,14 +190,14 @@ class Tokens(Sequence[Token]):
 
 def _joins(text: str, words: list[str], starts: list[int], ends: list[int]) -> list[bool]:
     """Whether each token joins the next: only spaces or a hyphen (or "St.") between them."""
-    joins = [False] * len(words)
     joining = _JOINING_GAP.fullmatch
-    for i in range(len(words) - 1):
-        gap = text[ends[i] : starts[i + 1]]
-        if gap == " " or joining(gap) is not None:
-            joins[i] = True
-        elif gap[:1] == "." and words[i].lower() in _ABBREVIATIONS:
+    gaps = [text[end:start] for end, start in zip(ends, starts[1:], strict=False)]
+    joins = [gap == " " or joining(gap) is not None for gap in gaps]
+    for i, gap in enumerate(gaps):
+        if gap[:1] == "." and not joins[i] and words[i].lower() in _ABBREVIATIONS:
             joins[i] = joining(gap[1:]) is not None
+    if words:
+        joins.append(False)  # the last token joins nothing
     return joins
 
 
