@@ -64,11 +64,13 @@ def process(
 
     Example: newswire process -i raw.jsonl -o articles.jsonl --jobs 2
     """
-    from pebble import ProcessExpired
-
     from newswire.models import Article
     from pipeline.dedup import Deduplicator
-    from pipeline.stream.processor import extraction_processes, start_extraction_processes
+    from pipeline.stream.processor import (
+        extraction_error,
+        extraction_processes,
+        start_extraction_processes,
+    )
     from pipeline.tagging import default_taggers
 
     limit = timeout or settings().extraction_timeout_s
@@ -105,12 +107,9 @@ def process(
                 _, data = future.result()
                 _, indexed = dedup.check_article(Article.model_validate_json(data))
             except Exception as exc:  # every failure is a dead letter, never a stopped run
-                if isinstance(exc, TimeoutError):
-                    exc = TimeoutError(f"processing took more than {limit:g}s")
-                elif isinstance(exc, ProcessExpired):
-                    exc = RuntimeError(f"the extraction process died (exit code {exc.exitcode})")
                 failed += 1
-                letter = DeadLetter.for_error("processor", exc, line, offset=number)
+                error = extraction_error(exc, limit)
+                letter = DeadLetter.for_error("processor", error, line, offset=number)
                 dlq.write(letter.model_dump_json() + "\n")
                 return
             if indexed is None or indexed.id in written:  # the same id: the same story

@@ -104,6 +104,15 @@ class ExtractionDied(RuntimeError):
     """The process running a page exited (a crash in lxml, the OOM killer)."""
 
 
+def extraction_error(exc: BaseException, timeout: float) -> BaseException:
+    """What a dead letter records for a page pebble gave up on; other errors unchanged."""
+    if isinstance(exc, TimeoutError):
+        return ExtractionTimeout(f"processing took more than {timeout:g}s")
+    if isinstance(exc, ProcessExpired):
+        return ExtractionDied(f"the extraction process died (exit code {exc.exitcode})")
+    return exc
+
+
 class ExtractionPool:
     """Runs ``func`` (default: the chain on one raw item) in worker processes, bounded.
 
@@ -130,14 +139,9 @@ class ExtractionPool:
     async def run(self, value: bytes | str) -> tuple[str, bytes]:
         future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
         try:
-            return await asyncio.wrap_future(future)
-        except TimeoutError as exc:
-            raise ExtractionTimeout(f"processing took more than {self.timeout:g}s") from exc
-        except ProcessExpired as exc:
-            raise ExtractionDied(f"the extraction process died (exit code {exc.exitcode})") from exc
-        except asyncio.CancelledError:
-            future.cancel()  # pebble stops the process if the page had started
-            raise
+            return await asyncio.wrap_future(future)  # cancelling it cancels the page too
+        except (TimeoutError, ProcessExpired) as exc:
+            raise extraction_error(exc, self.timeout) from exc
 
     def close(self) -> None:
         self._pool.stop()

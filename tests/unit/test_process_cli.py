@@ -112,3 +112,23 @@ def test_the_seed_article_through_newswire_process(tmp_path: Path) -> None:
     assert any(r["title"].startswith("Taliban’s Push for India Ties") for r in article["related"])
     assert sorted(article["focus_countries"][:2]) == ["AF", "IR"]
     assert "AF-BDS" in article["subdivisions"]
+
+
+def test_an_item_over_the_time_bound_is_a_dead_letter_and_the_next_one_runs(
+    tmp_path: Path,
+) -> None:
+    # ~7 MB of paragraphs: seconds of extraction, far over a 1 s bound on any machine
+    paragraphs = "".join(f"<p>Paragraph {i} on the water quotas.</p>" for i in range(150_000))
+    huge = f"<html><body><article>{paragraphs}</article></body></html>"
+    story = make_stories(1)[0]
+    lines = [
+        json.dumps({"url": f"{BASE}/huge", "html": huge}),
+        json.dumps({"url": f"{BASE}/news/{story.slug}", "html": story.html(BASE)}),
+    ]
+    run = run_process(tmp_path, lines, "--jobs", "1", "--timeout", "1")
+    assert run.exit_code == 0, run.output
+    [letter] = run.dead_letters
+    assert letter["error_class"] == "ExtractionTimeout" and letter["offset"] == 1
+    assert "more than 1s" in letter["message"]
+    # one process: the next item ran in the fresh process that replaced the stopped one
+    assert [a["title"] for a in run.articles] == [story.title]
