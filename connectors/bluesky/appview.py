@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from connectors.bluesky.records import DID, BadRecord, post_from_record
 from connectors.sdk.base import Cursor
-from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError
+from connectors.sdk.errors import BadPayload, FatalSourceError
 from connectors.sdk.http import HttpClient, Response
 from connectors.sdk.social import bad_payload, looks_like_html, note_rate_limit
 from newswire.models import SocialPost
@@ -61,7 +61,9 @@ def resolve_handle(http: HttpClient, appview: str, handle: str) -> str:
         raise BadPayload(f"resolving Bluesky handle {handle!r}: {exc}", exc.payload) from exc
     did = data.get("did")
     if not isinstance(did, str) or not DID.match(did):
-        raise RetriableError(f"resolving Bluesky handle {handle!r}: no DID in {data!r:.200}")
+        raise BadPayload(
+            f"resolving Bluesky handle {handle!r}: no DID in {data!r:.200}", json.dumps(data)
+        )
     return did
 
 
