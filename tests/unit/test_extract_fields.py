@@ -144,6 +144,17 @@ def test_language_codes_are_iso_639_1(
     assert detect_language(text, declared=declared) == expected
 
 
+@pytest.mark.parametrize(("probability", "expected"), [(0.38, None), (0.5, "uz"), (0.97, "uz")])
+def test_an_unsure_guess_is_used_only_when_nothing_is_declared_and_it_is_plausible(
+    monkeypatch: pytest.MonkeyPatch, probability: float, expected: str | None
+) -> None:
+    identifier = SimpleNamespace(classify=lambda _text: ("uz", probability))
+    monkeypatch.setattr(language, "_identifier", lambda: identifier)
+    names = "Kabul Tehran Islamabad Beijing Moscow Delhi Dushanbe Tashkent Ashgabat"
+    assert detect_language(names) == expected
+    assert detect_language(names, declared="en") == ("uz" if probability >= 0.9 else "en")
+
+
 def test_without_an_identifier_the_page_claim_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(language, "_identifier", lambda: None)
     text = "The council approved the new budget after a long debate on Monday evening."
