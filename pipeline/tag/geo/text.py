@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import overload
 
 # Marks and joiners that carry no letter: harakat, Quranic marks, superscript alef, tatweel,
@@ -52,6 +53,7 @@ _LATIN_EXTRA = str.maketrans(
 _APOSTROPHES = "'’ʼʻ`´"
 _MARKS = re.compile(r"[.'’ʼʻ`´]")
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’ʼ][^\W_]+)*", re.UNICODE)
+_SPLIT = re.compile(f"({_TOKEN.pattern})", re.UNICODE)  # keeps the words between the gaps
 _JOINING_GAP = re.compile(r"[ \u00a0\u200c\t]*[-‐‑–]?[ \u00a0\u200c\t]*")
 _ABBREVIATIONS = {"st": "saint", "mt": "mount", "ft": "fort"}
 
@@ -152,12 +154,15 @@ class Tokens(Sequence[Token]):
     __slots__ = ("_made", "ends", "joins", "keys", "starts", "words")
 
     def __init__(self, text: str) -> None:
-        spans = [m.span() for m in _TOKEN.finditer(text)]
-        self.starts = [start for start, _ in spans]
-        self.ends = [end for _, end in spans]
-        self.words = [text[start:end] for start, end in spans]
+        # One C-level split gives words and the gaps between them, no match objects:
+        # [gap, word, gap, word, ..., gap]; offsets are the running sum of their lengths.
+        parts = _SPLIT.split(text)
+        self.words = parts[1::2]
+        offsets = list(accumulate(map(len, parts)))
+        self.starts = offsets[0::2][: len(self.words)]
+        self.ends = offsets[1::2]
         self.keys = [key(word) for word in self.words]
-        self.joins = _joins(text, self.words, self.starts, self.ends)
+        self.joins = _joins(self.words, parts[2::2][:-1])
         self._made: dict[int, Token] = {}
 
     def __len__(self) -> int:
@@ -188,10 +193,9 @@ class Tokens(Sequence[Token]):
         return (self[i] for i in range(len(self.words)))
 
 
-def _joins(text: str, words: list[str], starts: list[int], ends: list[int]) -> list[bool]:
+def _joins(words: list[str], gaps: list[str]) -> list[bool]:
     """Whether each token joins the next: only spaces or a hyphen (or "St.") between them."""
     joining = _JOINING_GAP.fullmatch
-    gaps = [text[end:start] for end, start in zip(ends, starts[1:], strict=False)]
     joins = [gap == " " or joining(gap) is not None for gap in gaps]
     for i, gap in enumerate(gaps):
         if gap[:1] == "." and not joins[i] and words[i].lower() in _ABBREVIATIONS:
