@@ -57,7 +57,7 @@ def process(
 
     Items are extracted in parallel processes, as the stream processor does,
     and written in input order. Exact copies within the file are merged into
-    the first; near copies share its `cluster_id`.
+    the first (their URLs join its `urls`); near copies share its `cluster_id`.
 
     Lines that fail, or take longer than `--timeout`, go with the reason to
     the dead-letters file, and the run goes on.
@@ -78,6 +78,7 @@ def process(
     dedup = Deduplicator({})  # one run's memory: copies within the file are merged
     ok = merged = failed = 0
     written: set[str] = set()
+    more_urls: dict[str, list[str]] = {}  # story id -> every URL it is known under
     dlq_path = dead_letters or output.with_suffix(".dlq.jsonl")
     with input.open("rb") as counting:
         total = sum(1 for _ in counting)
@@ -105,15 +106,22 @@ def process(
             progress.advance(task)
             try:
                 _, data = future.result()
-                _, indexed = dedup.check_article(Article.model_validate_json(data))
+                _, indexed = dedup.route(Article.model_validate_json(data))
             except Exception as exc:  # every failure is a dead letter, never a stopped run
                 failed += 1
                 error = extraction_error(exc, limit)
                 letter = DeadLetter.for_error("processor", error, line, offset=number)
                 dlq.write(letter.model_dump_json() + "\n")
                 return
-            if indexed is None or indexed.id in written:  # the same id: the same story
+            if indexed is None:  # a copy under a URL already known
                 merged += 1
+                return
+            if indexed.merged_into is not None or indexed.id in written:
+                # a copy of a written story (or the same story under another URL): its
+                # URL joins the story's `urls` when the output is finished
+                merged += 1
+                story = indexed.merged_into.id if indexed.merged_into else indexed.id
+                more_urls[story] = indexed.urls
                 return
             written.add(indexed.id)
             out.write(indexed.model_dump_json(exclude_none=True) + "\n")
@@ -133,6 +141,8 @@ def process(
         finally:
             pool.stop()
             pool.join(timeout=10)
+    if more_urls:
+        _add_urls(output, more_urls)
 
     console.print(
         f"{ok} articles written to {output}; {merged} exact copies merged; "
@@ -140,3 +150,17 @@ def process(
     )
     if ok == 0 and failed:
         raise fail("no line could be processed")
+
+
+def _add_urls(output: Path, more_urls: dict[str, list[str]]) -> None:
+    """Rewrite ``output`` with the merged copies' URLs on their stories, line by line, as
+    the stream's indexer does with merged sightings (memory: the URL lists only)."""
+    patched = output.with_name(output.name + ".tmp")
+    with output.open(encoding="utf-8") as src, patched.open("w", encoding="utf-8") as dst:
+        for line in src:
+            story = json.loads(line)
+            if story["id"] in more_urls:
+                story["urls"] = more_urls[story["id"]]
+                line = json.dumps(story, ensure_ascii=False, separators=(",", ":")) + "\n"
+            dst.write(line)
+    patched.replace(output)

@@ -19,6 +19,7 @@ from newswire.cli.main import app
 from tests.support.site import make_stories
 
 BASE = "https://steppe.example"
+MIRROR = "https://mirror.example"
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "seed-article.html"
 
 
@@ -60,6 +61,8 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Run:
         ),
         json.dumps({"url": f"{BASE}/news/{first.slug}?sessionid=42", "html": page}),
         json.dumps(["not", "an", "object"]),
+        # the same text printed by another site: merged by content, its URL kept
+        json.dumps({"url": f"{MIRROR}/news/{first.slug}", "html": first.html(MIRROR)}),
     ]
     return run_process(tmp_path_factory.mktemp("mixed"), lines, "--jobs", "2")
 
@@ -74,8 +77,12 @@ def test_good_pages_are_written_in_input_order(mixed: Run) -> None:
 
 
 def test_copies_under_other_urls_are_merged_into_the_first(mixed: Run) -> None:
-    assert "2 exact copies merged" in mixed.output
+    assert "3 exact copies merged" in mixed.output
     assert len({a["id"] for a in mixed.articles}) == len(mixed.articles) == 2
+    first = make_stories(1)[0]
+    # as the stream's indexer does: the story lists every URL it was seen under
+    assert f"{MIRROR}/news/{first.slug}" in mixed.articles[0]["urls"]
+    assert mixed.articles[0]["url"] == f"{BASE}/news/{first.slug}"
 
 
 def test_bad_lines_become_dead_letters_with_reasons_and_the_run_goes_on(mixed: Run) -> None:
