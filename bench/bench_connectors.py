@@ -27,13 +27,12 @@ import random
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kafka import KafkaAdminClient
+from namespace import namespaced, remove_topics
 
 from connectors.sdk.base import Connector, ConnectorConfig, Cursor, Page, PollingConnector
 from connectors.sdk.registry import load
@@ -144,25 +143,9 @@ async def _hammer(port: int, feeds: int, seconds: float, connections: int = 16) 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def namespaced(**overrides: Any) -> Settings:
-    ns = "bench" + uuid.uuid4().hex[:8]
-    return Settings(
-        topic_raw=f"{ns}.raw",
-        topic_articles=f"{ns}.articles",
-        topic_dlq=f"{ns}.dlq",
-        topic_state=f"{ns}.state",
-        http_allow_private=True,
-        **overrides,
-    )
-
-
-def cleanup(settings: Settings) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    ns = settings.topic_raw.split(".")[0]
-    mine = [t for t in admin.list_topics() if t.startswith(ns)]
-    if mine:
-        admin.delete_topics(mine)
-    admin.close()
+def namespaced_local(**overrides: Any) -> Settings:
+    """A fresh namespace whose sources may be this machine's test servers."""
+    return namespaced("bench").model_copy(update={"http_allow_private": True, **overrides})
 
 
 def start(runner: Runner) -> threading.Thread:
@@ -175,7 +158,7 @@ def start(runner: Runner) -> threading.Thread:
 
 
 def bench_polls(port: int, feeds: int, seconds: float, workers: int) -> dict[str, float]:
-    settings = namespaced(http_per_host_interval=0.0, http_per_host_concurrency=workers)
+    settings = namespaced_local(http_per_host_interval=0.0, http_per_host_concurrency=workers)
     ensure_topics(settings)
     base = f"http://127.0.0.1:{port}"
     sources = [
@@ -202,7 +185,7 @@ def bench_polls(port: int, feeds: int, seconds: float, workers: int) -> dict[str
         runner.stop()
         thread.join(timeout=60)
     finally:
-        cleanup(settings)
+        remove_topics(settings)
     polls = after["polls"] - before["polls"]
     return {
         "first_round": first_round,
@@ -305,14 +288,14 @@ def bench_produce(n: int, page: int, workers: int, rounds: int) -> dict[str, flo
     producer_times, runner_times = [], []
     for _ in range(rounds):
         for which in ("producer", "runner"):
-            settings = namespaced()
+            settings = namespaced_local()
             try:
                 if which == "producer":
                     producer_times.append(run_producer(settings, messages))
                 else:
                     runner_times.append(run_runner(settings, n, page, workers))
             finally:
-                cleanup(settings)
+                remove_topics(settings)
     return {
         "size": size,
         "producer": n / min(producer_times),

@@ -15,14 +15,14 @@ import random
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from elasticsearch import Elasticsearch, helpers
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaProducer
+from namespace import namespaced, remove
 
 from newswire.kafka import ensure_topics
 from newswire.models import Article, SourceRef
@@ -61,20 +61,6 @@ def make_articles(n: int) -> list[Article]:
             )
         )
     return articles
-
-
-def namespaced() -> Settings:
-    ns = "bench" + uuid.uuid4().hex[:8]
-    return Settings(
-        topic_raw=f"{ns}.raw",
-        topic_articles=f"{ns}.articles",
-        topic_dlq=f"{ns}.dlq",
-        topic_state=f"{ns}.state",
-        indexer_group=f"{ns}-indexer",
-        processor_group=f"{ns}-processor",
-        index_prefix=f"{ns}-news",
-        index_alias=f"{ns}-news",
-    )
 
 
 def run_bulk(es: Elasticsearch, settings: Settings, articles: list[Article]) -> float:
@@ -129,18 +115,6 @@ def run_indexer(settings: Settings, articles: list[Article]) -> tuple[float, flo
     return elapsed, steady
 
 
-def cleanup(es: Elasticsearch, settings: Settings) -> None:
-    prefix = settings.index_prefix
-    es.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
-    es.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-articles")
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    ns = settings.topic_raw.split(".")[0]
-    mine = [t for t in admin.list_topics() if t.startswith(ns)]
-    if mine:
-        admin.delete_topics(mine)
-    admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20_000)
@@ -153,14 +127,14 @@ def main() -> None:
     indexer_runs: list[tuple[float, float]] = []
     for _ in range(args.rounds):
         for which in ("bulk", "indexer"):
-            settings = namespaced()
+            settings = namespaced("bench")
             try:
                 if which == "bulk":
                     bulk_times.append(run_bulk(es, settings, articles))
                 else:
                     indexer_runs.append(run_indexer(settings, articles))
             finally:
-                cleanup(es, settings)
+                remove(settings)
     bulk_rate = args.docs / min(bulk_times)
     total_rate = args.docs / min(t for t, _ in indexer_runs)
     steady_rate = max(s for _, s in indexer_runs)

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_chain import load_pages, run_trafilatura  # noqa: E402
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition  # noqa: E402
+from kafka import KafkaConsumer, TopicPartition  # noqa: E402
+from namespace import environment, namespaced, remove  # noqa: E402
 
 from connectors.sdk.runner import make_producer  # noqa: E402
 from newswire.kafka import ensure_topics  # noqa: E402
@@ -56,37 +56,6 @@ class KafkaRun:
     dead_letters: int
     steady_s: float  # first to last output record
     total_s: float  # processor start to last output record
-
-
-def namespaced(workdir: Path) -> tuple[Settings, dict[str, str]]:
-    """Settings and the matching ``NEWSWIRE_*`` environment of a fresh namespace."""
-    ns = "benchp" + uuid.uuid4().hex[:8]
-    settings = Settings(
-        topic_raw=f"{ns}.raw",
-        topic_articles=f"{ns}.articles",
-        topic_dlq=f"{ns}.dlq",
-        topic_state=f"{ns}.state",
-        processor_group=f"{ns}-processor",
-        indexer_group=f"{ns}-indexer",
-        index_prefix=f"{ns}-news",
-        index_alias=f"{ns}-news",
-        processor_data_dir=workdir / ns,
-        processor_store="memory://",
-    )
-    names = (
-        "topic_raw",
-        "topic_articles",
-        "topic_dlq",
-        "topic_state",
-        "processor_group",
-        "indexer_group",
-        "index_prefix",
-        "index_alias",
-        "processor_data_dir",
-        "processor_store",
-    )
-    env = {f"NEWSWIRE_{name.upper()}": str(getattr(settings, name)) for name in names}
-    return settings, env
 
 
 def produce(settings: Settings, pages: list[tuple[str, str]]) -> None:
@@ -140,7 +109,8 @@ def consume_outputs(settings: Settings, expected: int, worker: subprocess.Popen[
 
 
 def run_processor(pages: list[tuple[str, str]], workdir: Path) -> KafkaRun:
-    settings, env = namespaced(workdir)
+    settings = namespaced("benchp", workdir)
+    env = environment(settings)
     try:
         produce(settings, pages)
         command = [str(ROOT / ".venv" / "bin" / "newswire"), "processor", "--log-level", "warning"]
@@ -162,22 +132,7 @@ def run_processor(pages: list[tuple[str, str]], workdir: Path) -> KafkaRun:
                 worker.kill()
                 worker.wait()
     finally:
-        cleanup(settings)
-
-
-def cleanup(settings: Settings) -> None:
-    from elasticsearch import Elasticsearch
-
-    prefix = settings.index_prefix
-    es = Elasticsearch(settings.elasticsearch_url)
-    es.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
-    es.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-articles")
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    ns = settings.topic_raw.split(".")[0]
-    mine = [t for t in admin.list_topics() if t.startswith(ns)]  # faust's own topics too
-    if mine:
-        admin.delete_topics(mine)
-    admin.close()
+        remove(settings)
 
 
 def main() -> None:
