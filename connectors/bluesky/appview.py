@@ -106,7 +106,7 @@ def poll_author_feed(
         data = get_json(http, url, cursor)  # a challenge or error page: BadPayload, retried
         feed = data.get("feed")
         if not isinstance(feed, list):
-            raise BadPayload(f"{url}: an answer without a feed list", json.dumps(data)[:100_000])
+            raise BadPayload(f"{url}: an answer without a feed list", json.dumps(data))
         reached_known = False
         for entry in feed:
             try:

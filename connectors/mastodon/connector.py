@@ -189,9 +189,7 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
         catching_up = bool(cursor.get("since_id"))
         statuses = self._get_json(self._timeline_url(cursor), cursor)
         if not isinstance(statuses, list):
-            raise BadPayload(
-                f"{self._base}: expected a list of statuses", json.dumps(statuses)[:100_000]
-            )
+            raise BadPayload(f"{self._base}: expected a list of statuses", json.dumps(statuses))
         page = Page(cursor=cursor)
         posts: list[tuple[SocialPost, str | None, str]] = []
         ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")]
