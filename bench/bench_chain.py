@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from newswire.models import Article, RawItem, SourceRef  # noqa: E402
 from pipeline.chain import NotAnArticle, Tagger, process  # noqa: E402
+from wire.models import Article, RawItem, SourceRef  # noqa: E402
 
 SOURCE = SourceRef(id="bench", name="bench", connector="file")
 

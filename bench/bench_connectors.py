@@ -40,8 +40,8 @@ from connectors.sdk.runner import Runner, make_producer
 from connectors.sdk.schedule import SchedulePolicy
 from connectors.sdk.sources import Source
 from newswire.kafka import ensure_topics
-from newswire.models import RawItem, SourceRef
-from newswire.settings import Settings
+from wire.models import RawItem, SourceRef
+from wire.settings import Settings
 
 WORDS = (
     "minister border talks water river trade corridor security province officials said "

@@ -25,10 +25,10 @@ from kafka import KafkaProducer
 from namespace import namespaced, remove
 
 from newswire.kafka import ensure_topics
-from newswire.models import Article, SourceRef
-from newswire.settings import Settings
 from pipeline.index.indexer import Indexer
 from pipeline.index.writer import Writer, index_for
+from wire.models import Article, SourceRef
+from wire.settings import Settings
 
 WORDS = (
     "minister border talks water river trade corridor security province officials said "

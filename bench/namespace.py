@@ -12,7 +12,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 
-from newswire.settings import Settings
+from wire.settings import Settings
 
 NAMES = (
     "topic_raw",

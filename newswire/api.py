@@ -13,9 +13,9 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from fastapi import FastAPI, HTTPException, Query
 
 from newswire import __version__
-from newswire.settings import Settings, get_settings
 from pipeline.index.search import Filters, parse_when, search
 from pipeline.index.writer import make_client
+from wire.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, client: Elasticsearch | None = None) -> FastAPI:

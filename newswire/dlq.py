@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, KafkaProducer
 from pydantic import ValidationError
 
-from newswire.models import DeadLetter
-from newswire.settings import Settings
+from wire.models import DeadLetter
+from wire.settings import Settings
 
 REPLAY_GROUP_SUFFIX = "-dlq-replay"
 

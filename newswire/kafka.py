@@ -9,7 +9,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from newswire.settings import Settings
+from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newswire.kafka import LagProbe, ensure_topics
-from newswire.settings import Settings
+from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 

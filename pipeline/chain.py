@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import lxml.html
 
-from newswire.models import Article, Extraction, RawItem, article_id
-from newswire.urls import normalize_url
 from pipeline.extract import extract
 from pipeline.extract.language import detect_language
+from wire.models import Article, Extraction, RawItem, article_id
+from wire.urls import normalize_url
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import gc
 
-from newswire.models import Article, TopicScore
 from pipeline.chain import Tagger
 from pipeline.tag.regions import tag_regions
 from pipeline.tag.topics import tag_topics
+from wire.models import Article, TopicScore
 
 
 def tag_article_regions(article: Article) -> Article:

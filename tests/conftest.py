@@ -26,8 +26,8 @@ def shared_dir() -> Path:
 
 
 def _stack_ready() -> str | None:
-    from newswire.settings import Settings
     from newswire.stack import Stack
+    from wire.settings import Settings
 
     stack = Stack(Settings())
     for service in stack.services:
@@ -72,7 +72,7 @@ def _cleanup(env: dict[str, str]) -> None:
     from elasticsearch import Elasticsearch
     from kafka import KafkaAdminClient
 
-    from newswire.settings import Settings
+    from wire.settings import Settings
 
     s = Settings()
     try:

@@ -24,8 +24,8 @@ from connectors.sdk import (
     Page,
     PollingConnector,
 )
-from newswire.models import SourceRef
-from newswire.urls import normalize_url
+from wire.models import SourceRef
+from wire.urls import normalize_url
 
 BUILTIN = {"demo": "data/demo"}  # folders inside the newswire package
 

@@ -20,7 +20,7 @@ from connectors.sdk.base import Cursor
 from connectors.sdk.errors import BadPayload, FatalSourceError
 from connectors.sdk.http import HttpClient, Response
 from connectors.sdk.social import bad_payload, looks_like_html, note_rate_limit
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 FEED_PAGE = 50
 SEEN_PER_ACCOUNT = 300

@@ -44,7 +44,7 @@ from connectors.sdk.errors import RetryAfter, SkipItem
 from connectors.sdk.http import HttpClient
 from connectors.sdk.social import SocialConfig, check_rate_limit, follow_links, social_item
 from connectors.sdk.stream import Batch, StreamingConnector
-from newswire.models import SocialPost, SourceRef
+from wire.models import SocialPost, SourceRef
 
 DEFAULT_JETSTREAM = "wss://jetstream2.us-east.bsky.network/subscribe"
 DEFAULT_APPVIEW = "https://public.api.bsky.app"

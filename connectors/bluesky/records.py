@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from connectors.sdk.social import parse_time
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 PLATFORM = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"

@@ -40,7 +40,7 @@ from connectors.sdk.social import (
     request,
     social_item,
 )
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 CLOSED = {401, 403, 404, 422}  # how instances answer an anonymous client they refuse
 API_REPROBE_S = 24 * 3600.0

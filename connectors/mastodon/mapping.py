@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.sdk.social import entry_time, html_to_text, links_from_html, parse_time
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 PLATFORM = "mastodon"
 

@@ -37,7 +37,7 @@ from connectors.sdk.social import (
     request,
     social_item,
 )
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 KEYLESS_GAP_S = 6.0  # ~10 requests a minute per client without OAuth
 OAUTH_GAP_S = 0.6  # 100 requests a minute per OAuth client

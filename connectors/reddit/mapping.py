@@ -11,7 +11,7 @@ import lxml.html
 from lxml import etree
 
 from connectors.sdk.social import entry_time, html_to_text, links_from_html, parse_time
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 PLATFORM = "reddit"
 WEB = "https://www.reddit.com"

@@ -28,8 +28,8 @@ from connectors.sdk.apis import bad_payload
 from connectors.sdk.errors import ConnectorError, FatalSourceError
 from connectors.sdk.http import Response
 from connectors.sdk.schedule import feed_interval_hint
-from newswire.models import RawItem
-from newswire.urls import normalize_url
+from wire.models import RawItem
+from wire.urls import normalize_url
 
 log = logging.getLogger(__name__)
 

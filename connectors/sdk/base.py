@@ -38,7 +38,7 @@ from typing import Any, ClassVar, Generic, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, SecretBytes, SecretStr
 
 from connectors.sdk.http import HttpClient
-from newswire.models import RawItem, SourceRef
+from wire.models import RawItem, SourceRef
 
 
 class ConnectorConfig(BaseModel):

@@ -23,7 +23,7 @@ from connectors.sdk.recording import Recording, Reply, Server, closed_port_url, 
 if TYPE_CHECKING:
     from connectors.sdk.base import Connector, ConnectorConfig, Cursor
     from connectors.sdk.http import HttpClient
-    from newswire.models import RawItem, SourceRef
+    from wire.models import RawItem, SourceRef
 
 SECRET_NAME = re.compile(
     r"(^|_)(token|secret|password|passwd|passphrase|api_?key|access_key|private_key|"
@@ -107,7 +107,7 @@ class ConnectorContract:
         return http
 
     def make_source(self) -> SourceRef:
-        from newswire.models import SourceRef
+        from wire.models import SourceRef
 
         return SourceRef(id="contract-test", name="Contract test", connector=self._name())
 
@@ -200,7 +200,7 @@ class ConnectorContract:
         assert not leaks, f"a secret's value shows in: {', '.join(leaks)}"
 
     def test_first_poll_yields_valid_stamped_items(self) -> None:
-        from newswire.models import RawItem
+        from wire.models import RawItem
 
         with serve() as server:
             run = self._drain(server, "first_poll", {})

@@ -40,7 +40,7 @@ from connectors.sdk.robots import (
 )
 
 if TYPE_CHECKING:
-    from newswire.settings import Settings
+    from wire.settings import Settings
 
 _FATAL = {400, 401, 403, 404, 405, 410, 451}
 

@@ -33,7 +33,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from connectors.sdk.sources import Source
-from newswire.urls import normalize_url
+from wire.urls import normalize_url
 
 NS = "urn:newswire:opml:1"
 _ATTRS = ("id", "interval", "country", "enabled", "config")

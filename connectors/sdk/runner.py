@@ -43,8 +43,8 @@ from connectors.sdk.schedule import (
 from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
 from connectors.sdk.stream import StreamingConnector
-from newswire.models import DeadLetter, RawItem
-from newswire.settings import Settings
+from wire.models import DeadLetter, RawItem
+from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 

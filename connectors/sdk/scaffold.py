@@ -88,8 +88,8 @@ def new_connector(
         "from pydantic import Field, HttpUrl",
         "from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector",
         "from connectors.sdk.apis import bad_payload",
-        "from newswire.models import RawItem",
-        "from newswire.urls import normalize_url",
+        "from wire.models import RawItem",
+        "from wire.urls import normalize_url",
     ]
     own_import = f"from {package}.connector import {values['config']}, {cls}"
     test_imports = [
@@ -105,7 +105,7 @@ def new_connector(
     # In newswire's own tree the SDK and the models are first party and lines run to
     # 100; elsewhere only the new package is, and lines stop at ruff's default 88.
     in_tree = package.split(".")[0] == "connectors"
-    first_party = {"connectors", "newswire"} if in_tree else {package.split(".")[0]}
+    first_party = {"connectors", "wire"} if in_tree else {package.split(".")[0]}
     line_length = 100 if in_tree else 88
     skeleton = files("connectors.sdk").joinpath("skeleton")
     folder.mkdir(parents=True)

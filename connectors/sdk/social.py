@@ -1,6 +1,6 @@
 """What every social connector shares: its config options, post -> raw item, link handling.
 
-A social connector maps each platform post onto :class:`newswire.models.SocialPost` and
+A social connector maps each platform post onto :class:`wire.models.SocialPost` and
 turns it into a raw item with :func:`social_item` (kind ``social_post``, key
 ``"{platform}:{post_id}"``, the post's plain text in ``content``). When the source sets
 ``follow_links``, the connector also calls :func:`follow_links` on the new posts: every
@@ -40,8 +40,8 @@ from connectors.sdk.apis import (
 from connectors.sdk.base import ConnectorConfig
 from connectors.sdk.errors import ConnectorError, SkipItem
 from connectors.sdk.http import HttpClient
-from newswire.models import RawItem, SocialPost, SourceRef
-from newswire.urls import normalize_url
+from wire.models import RawItem, SocialPost, SourceRef
+from wire.urls import normalize_url
 
 __all__ = [
     "DEFAULT_SKIP_DOMAINS",

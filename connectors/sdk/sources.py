@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.sdk.base import ConnectorConfig
 from connectors.sdk.registry import UnknownConnector, load
-from newswire.models import SourceRef
+from wire.models import SourceRef
 
 
 class Source(BaseModel):

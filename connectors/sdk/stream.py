@@ -60,7 +60,7 @@ from websockets.sync.client import ClientConnection, connect
 from connectors.sdk.base import C, Connector, Cursor, Page
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
-from newswire.models import RawItem, SourceRef
+from wire.models import RawItem, SourceRef
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector
 from connectors.sdk.base import Capabilities
 from connectors.sdk.errors import ConnectorError, FatalSourceError, RetriableError
 from connectors.sitemap.parse import SitemapError, SitemapUrl, parse_sitemap
-from newswire.models import RawItem
-from newswire.urls import normalize_url
+from wire.models import RawItem
+from wire.urls import normalize_url
 
 log = logging.getLogger(__name__)
 

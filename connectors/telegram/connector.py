@@ -26,7 +26,7 @@ from connectors.sdk.social import (
     social_item,
 )
 from connectors.telegram.parse import Message, NotAPreview, parse_page
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 BAD_LIMIT = 50  # digests of unparsable blocks remembered, so each is dead-lettered once
 _CHANNEL = re.compile(

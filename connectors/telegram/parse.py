@@ -17,7 +17,7 @@ import lxml.html
 from lxml import etree
 
 from connectors.sdk.social import html_to_text, links_from_html, parse_count, parse_time
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 PLATFORM = "telegram"
 OWN_HOSTS = ("t.me", "telegram.me", "telegram.org", "telesco.pe")

@@ -38,8 +38,8 @@ from connectors.sdk import ConnectorConfig, Cursor, FatalSourceError, Page, Poll
 from connectors.sdk.base import Capabilities
 from connectors.sdk.errors import ConnectorError
 from connectors.warc.records import BadRecord, Ignored, capture
-from newswire.models import RawItem
-from newswire.urls import normalize_url
+from wire.models import RawItem
+from wire.urls import normalize_url
 
 log = logging.getLogger(__name__)
 

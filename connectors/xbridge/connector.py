@@ -28,7 +28,7 @@ from connectors.sdk.social import (
     links_from_html,
     social_item,
 )
-from newswire.models import SocialPost
+from wire.models import SocialPost
 
 PLATFORM = "x"
 X_HOSTS = ("x.com", "twitter.com", "t.co", "mobile.twitter.com", "mobile.x.com", "pic.twitter.com")

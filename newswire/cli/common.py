@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
-from newswire.settings import Settings, get_settings
+from wire.settings import Settings, get_settings
 
 console = Console(stderr=True)
 out = Console()

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from newswire.cli.common import console, fail, settings
-from newswire.models import DeadLetter, RawItem, SourceRef
+from wire.models import DeadLetter, RawItem, SourceRef
 
 
 def _raw_from_line(line: str) -> RawItem:
@@ -64,7 +64,6 @@ def process(
 
     Example: newswire process -i raw.jsonl -o articles.jsonl --jobs 2
     """
-    from newswire.models import Article
     from pipeline.dedup import Deduplicator
     from pipeline.stream.processor import (
         extraction_error,
@@ -72,6 +71,7 @@ def process(
         start_extraction_processes,
     )
     from pipeline.tagging import default_taggers
+    from wire.models import Article
 
     limit = timeout or settings().extraction_timeout_s
     workers = jobs or extraction_processes()

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from newswire.settings import Settings
 from newswire.stack.services import ElasticsearchService, KafkaService, ServiceStatus
+from wire.settings import Settings
 
 Report = Callable[[str], None]
 

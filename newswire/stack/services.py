@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newswire.settings import Settings
 from newswire.stack import maven
 from newswire.stack.errors import StackError
 from newswire.stack.jdk import Jdk, find_jdk
 from newswire.stack.process import ManagedProcess, wait_until
+from wire.settings import Settings
 
 _KAFKA_LOG4J = """Configuration:
   Appenders:

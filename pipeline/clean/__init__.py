@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from newswire.models import Embed, RelatedLink
 from pipeline.clean.boilerplate import drop_boilerplate, strip_prefixes
 from pipeline.clean.patterns import Patterns, load_patterns
 from pipeline.clean.related import link_index, remove_related, take_related
 from pipeline.clean.social_html import remove_embeds
 from pipeline.clean.social_text import take_embeds
 from pipeline.clean.text import squash
+from wire.models import Embed, RelatedLink
 
 __all__ = [
     "Cleaned",

@@ -17,9 +17,9 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from newswire.models import RelatedLink
 from pipeline.clean.patterns import load_patterns
 from pipeline.clean.text import INVISIBLE_CHARS, comparison_key, squash, text_of
+from wire.models import RelatedLink
 
 MAX_RELATED = 30
 # a block whose text is mostly link text is a list of links, not prose

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from newswire.models import Embed
 from pipeline.clean.patterns import load_patterns
 from pipeline.clean.text import parse_embed_date, squash
+from wire.models import Embed
 
 # Class fragments of the official embed snippets, per platform.
 _BLOCK_CLASSES: dict[str, tuple[str, ...]] = {

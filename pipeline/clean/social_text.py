@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from newswire.models import Embed
 from pipeline.clean.patterns import load_patterns
 from pipeline.clean.text import parse_embed_date, squash
+from wire.models import Embed
 
 # a post text longer than this is article prose, even right above an attribution
 MAX_POST_CHARS = 1200

@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from newswire.models import Article, MergeTarget
 from pipeline.dedup.fingerprint import (
     DEFAULT_CONFIG,
     URLS_PREFIX,
@@ -22,6 +21,7 @@ from pipeline.dedup.fingerprint import (
 )
 from pipeline.dedup.rules import DedupOutcome, decide, keys_for
 from pipeline.dedup.state import apply_writes, live_entry, merge_urls, sweep
+from wire.models import Article, MergeTarget
 
 
 def fingerprint_article(article: Article, config: DedupConfig = DEFAULT_CONFIG) -> Fingerprint:

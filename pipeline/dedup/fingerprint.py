@@ -115,7 +115,7 @@ def fingerprint(
 ) -> Fingerprint:
     """Compute all dedup keys of one story.
 
-    ``url`` must already be canonical (``newswire.urls.normalize_url``); ``published_at``
+    ``url`` must already be canonical (``wire.urls.normalize_url``); ``published_at``
     must be timezone-aware: pass ``fetched_at`` when the story has no date, so the
     title window and the race tie-break still have a time.
     """

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from newswire.models import DedupDecision
 from pipeline.dedup.fingerprint import Fingerprint
 from pipeline.dedup.minhash import sketch_similarity
 from pipeline.dedup.state import (
@@ -37,6 +36,7 @@ from pipeline.dedup.state import (
     live_entry,
     live_members,
 )
+from wire.models import DedupDecision
 
 Action = Literal["index", "merge"]
 

@@ -26,7 +26,6 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from newswire.models import Embed, RelatedLink
 from pipeline.clean import Cleaned, PageCleanup, clean_paragraphs, clean_tree, rules_version
 from pipeline.clean.text import comparison_key, squash
 from pipeline.extract.body import (
@@ -54,6 +53,7 @@ from pipeline.extract.metadata import (
     read_page_meta,
 )
 from pipeline.extract.urls import normalize_url, resolve_canonical
+from wire.models import Embed, RelatedLink
 
 __all__ = ["Extracted", "extract", "normalize_url"]
 

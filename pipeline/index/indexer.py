@@ -31,9 +31,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
-from newswire.models import Article, DeadLetter
-from newswire.settings import Settings
 from pipeline.index.writer import BulkOutcome, Writer
+from wire.models import Article, DeadLetter
+from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from typing import Any
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
-from newswire.models import Article
-from newswire.settings import Settings
 from pipeline.index.template import index_template, lifecycle_policy
+from wire.models import Article
+from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -35,10 +35,10 @@ from typing import Any
 import faust
 from pebble import ProcessExpired, ProcessPool
 
-from newswire.models import Article, DeadLetter, RawItem, SourceRef
-from newswire.settings import Settings
 from pipeline.chain import Tagger, process
 from pipeline.dedup import Deduplicator
+from wire.models import Article, DeadLetter, RawItem, SourceRef
+from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 

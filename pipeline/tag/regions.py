@@ -14,12 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
-from newswire.models import Place
 from pipeline.tag.geo.build import get_gazetteer
 from pipeline.tag.geo.gazetteer import Gazetteer, Kind
 from pipeline.tag.geo.matcher import apply_local_context, find_mentions, lookup_keys
 from pipeline.tag.geo.resolve import Reading, doc_cue_keys, resolve
 from pipeline.tag.geo.text import clean_text, tokenize
+from wire.models import Place
 
 FOCUS_SHARE = 0.3
 """A country is in focus when it weighs at least this share of the heaviest one..."""

@@ -41,9 +41,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
-from newswire.models import TopicScore
 from pipeline.tag.topics_lexicon import Hit, Term, Topic, TopicData, load
 from pipeline.tag.topics_text import fold, tokenize
+from wire.models import TopicScore
 
 _EVIDENCE_PER_TOPIC = 8
 

@@ -15,8 +15,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from connectors.sdk.state import KafkaStateStore
 from newswire.kafka import ensure_topics
-from newswire.settings import Settings
 from tests.support.warcs import news, write_warc
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
 
-from newswire.models import RawItem, SourceRef
-from newswire.settings import Settings
 from tests.support.site import make_stories
+from wire.models import RawItem, SourceRef
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from newswire.settings import Settings
 from tests.integration.test_roles import _start
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from newswire.settings import Settings
 from tests.support.site import Site, make_stories, serve
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

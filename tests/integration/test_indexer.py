@@ -11,10 +11,10 @@ from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
 
 from newswire.kafka import ensure_topics
-from newswire.models import Article, Place, SourceRef
-from newswire.settings import Settings
 from pipeline.index.indexer import Indexer
 from pipeline.index.writer import Writer
+from wire.models import Article, Place, SourceRef
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -32,9 +32,9 @@ from connectors.sdk.schedule import SchedulePolicy
 from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore
 from newswire.kafka import ensure_topics
-from newswire.models import RawItem
-from newswire.settings import Settings
 from tests.support.httpserver import Reply, Server, http_server
+from wire.models import RawItem
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from newswire.settings import Settings
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

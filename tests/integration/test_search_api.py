@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newswire.api import create_app
-from newswire.settings import Settings
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -25,10 +25,10 @@ from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 
 from connectors.sdk.recording import Reply, Server
-from newswire.settings import Settings
 from tests.support.httpserver import http_server
 from tests.support.jetstream import FakeJetstream, fake_jetstream
 from tests.support.site import make_stories
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newswire.settings import Settings
 from newswire.stack.services import port_open
+from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import pytest
 from connectors.archive import ArchiveConfig, ArchiveConnector
 from connectors.sdk.errors import FatalSourceError
 from connectors.sdk.http import HttpClient
-from newswire.models import SourceRef
+from wire.models import SourceRef
 
 SOURCE = SourceRef(id="demo", name="demo", connector="archive")
 

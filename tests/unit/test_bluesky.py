@@ -24,9 +24,9 @@ from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
 from connectors.sdk.registry import load
 from connectors.sdk.stream import open_websocket
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, http_server
 from tests.support.jetstream import fake_jetstream
+from wire.models import SourceRef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "social" / "bluesky"
 ALICE = "did:plc:alicenewsdesk0000000000a"

@@ -2,9 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswire.models import RawItem, SourceRef
 from pipeline.chain import NotAnArticle, html_to_text, process, sane_time
 from tests.support.site import make_stories
+from wire.models import RawItem, SourceRef
 
 SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss", country="KZ")
 
@@ -73,7 +73,7 @@ def test_publication_times_outside_sane_bounds_are_dropped() -> None:
 
 
 def _post(**fields: object) -> RawItem:
-    from newswire.models import SocialPost
+    from wire.models import SocialPost
 
     values: dict[str, object] = {
         "platform": "mastodon",

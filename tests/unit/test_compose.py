@@ -22,7 +22,7 @@ import pytest
 import typer
 import yaml
 
-from newswire.settings import Settings
+from wire.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -25,7 +25,7 @@ from pydantic import HttpUrl, SecretStr
 from connectors.sdk import ConnectorConfig, ConnectorError, FatalSourceError, Page
 from connectors.sdk import PollingConnector
 from connectors.sdk.testing import ConnectorContract, json_reply
-from newswire.models import SourceRef
+from wire.models import SourceRef
 
 
 def _stories(*ids):

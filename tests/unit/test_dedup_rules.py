@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newswire.models import Article, SourceRef, article_id
 from pipeline.dedup import DEFAULT_CONFIG, Deduplicator, Fingerprint, fingerprint
 from tests.unit.test_dedup_corpus import EVENTS, STRIKE, Story
+from wire.models import Article, SourceRef, article_id
 
 T0 = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
 METHODS = {"new", "url", "content", "title", "minhash"}

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from newswire.models import article_id
 from pipeline.dedup import (
     DEFAULT_CONFIG,
     Conflict,
@@ -29,6 +28,7 @@ from pipeline.dedup import (
 )
 from pipeline.dedup.state import entry, json_size
 from tests.unit.test_dedup_corpus import EVENTS, RATES, Story
+from wire.models import article_id
 
 T0 = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
 

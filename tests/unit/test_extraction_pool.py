@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 from pydantic import ValidationError
 
-from newswire.models import Article, RawItem, SourceRef
 from pipeline.chain import NotAnArticle
 from pipeline.stream.processor import (
     ExtractionDied,
@@ -23,6 +22,7 @@ from pipeline.stream.processor import (
     extract_raw,
     extraction_processes,
 )
+from wire.models import Article, RawItem, SourceRef
 
 SOURCE = SourceRef(id="wire", name="Wire", connector="rss")
 STORY = " ".join(

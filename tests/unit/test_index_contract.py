@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from newswire.models import Article
 from pipeline.index.search import Filters, build_query, parse_when
 from pipeline.index.template import article_mappings, field_types, index_template
+from wire.models import Article
 
 
 def test_every_article_field_is_mapped_explicitly() -> None:
@@ -96,9 +96,9 @@ def test_bulk_body_is_the_article_plus_indexed_at() -> None:
     import json
     from datetime import UTC, datetime
 
-    from newswire.models import SourceRef
-    from newswire.settings import Settings
     from pipeline.index.writer import Writer
+    from wire.models import SourceRef
+    from wire.settings import Settings
 
     article = Article(
         id="a1",
@@ -138,9 +138,9 @@ def test_each_batch_commits_the_offset_after_its_last_record() -> None:
 def test_a_merged_sighting_updates_its_story_urls_instead_of_indexing() -> None:
     from datetime import UTC, datetime
 
-    from newswire.models import MergeTarget, SourceRef
-    from newswire.settings import Settings
     from pipeline.index.writer import Writer
+    from wire.models import MergeTarget, SourceRef
+    from wire.settings import Settings
 
     sighting = Article(
         id="copy",

@@ -15,8 +15,8 @@ from connectors.mastodon import MastodonConfig, MastodonConnector
 from connectors.mastodon.mapping import status_post
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, Server, http_server
+from wire.models import SourceRef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "social" / "mastodon"
 SOURCE = SourceRef(id="masto-af", name="#afghanistan", connector="mastodon")

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from newswire.models import Article, DeadLetter, RawItem, SourceRef, article_id
+from wire.models import Article, DeadLetter, RawItem, SourceRef, article_id
 
 SOURCE = SourceRef(id="s", name="S", connector="rss")
 

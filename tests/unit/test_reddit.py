@@ -16,8 +16,8 @@ from connectors.reddit import connector as reddit_module
 from connectors.reddit.mapping import thing_post
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, Server, http_server
+from wire.models import SourceRef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "social" / "reddit"
 SOURCE = SourceRef(id="r-afghanistan", name="r/afghanistan", connector="reddit")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from newswire.models import Place
 from pipeline.tag.geo.build import get_gazetteer
 from pipeline.tag.regions import RegionTags, tag_regions
+from wire.models import Place
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEED_TITLE = "Afghanistan seeks Iran's reassurance after skipping Tehran regional meeting"

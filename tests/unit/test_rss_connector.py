@@ -7,9 +7,9 @@ import pytest
 from connectors.rss import RssConfig, RssConnector
 from connectors.sdk.errors import BadPayload, FatalSourceError
 from connectors.sdk.http import HttpClient
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, http_server
 from tests.support.site import Site, make_stories
+from wire.models import SourceRef
 
 SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss", country="KZ")
 

@@ -10,9 +10,9 @@ from connectors.rss import RssConfig, RssConnector
 from connectors.rss.discover import FeedLink, best, discover, looks_like_html
 from connectors.sdk.errors import FatalSourceError
 from connectors.sdk.http import HttpClient
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, http_server
 from tests.support.site import Site, make_stories
+from wire.models import SourceRef
 
 SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss", country="KZ")
 
@@ -155,7 +155,7 @@ def test_cli_lists_what_a_site_advertises_best_first(monkeypatch: pytest.MonkeyP
     from typer.testing import CliRunner
 
     from newswire.cli.main import app
-    from newswire.settings import get_settings
+    from wire.settings import get_settings
 
     monkeypatch.setenv("NEWSWIRE_HTTP_ALLOW_PRIVATE", "true")
     get_settings.cache_clear()

@@ -25,7 +25,7 @@ from connectors.sdk.base import Page
 from connectors.sdk.errors import ConnectorError
 from connectors.sdk.http import HttpClient
 from connectors.sdk.recording import Reply, Server, closed_port_url, serve
-from newswire.models import RawItem, SourceRef
+from wire.models import RawItem, SourceRef
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 FOLDERS = ("feedparser-tests", "feeds")

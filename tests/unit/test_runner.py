@@ -24,8 +24,8 @@ from connectors.sdk.registry import UnknownConnector
 from connectors.sdk.runner import Runner
 from connectors.sdk.schedule import SchedulePolicy
 from connectors.sdk.sources import Source
-from newswire.models import RawItem, SourceRef
-from newswire.settings import Settings
+from wire.models import RawItem, SourceRef
+from wire.settings import Settings
 
 POLICY = SchedulePolicy(backoff_base=0.05, failing_after=3, jitter=0.0, fatal_delay=3600)
 Step = Page | BaseException | Callable[[Cursor], Page]

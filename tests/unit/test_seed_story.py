@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newswire.models import RawItem, SourceRef
 from pipeline.chain import process
 from pipeline.tagging import default_taggers
+from wire.models import RawItem, SourceRef
 
 
 def test_seed_article_end_to_end(shared_dir: Path) -> None:

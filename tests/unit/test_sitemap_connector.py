@@ -13,8 +13,8 @@ from connectors.sdk.http import HttpClient
 from connectors.sitemap import SitemapConfig, SitemapConnector
 from connectors.sitemap.connector import _hash
 from connectors.sitemap.parse import SitemapError, parse_sitemap, parse_w3c_datetime
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, http_server
+from wire.models import SourceRef
 
 SOURCE = SourceRef(id="steppe-news", name="Steppe Courier", connector="sitemap", country="KZ")
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -24,8 +24,8 @@ from connectors.sdk.social import (
     request,
     social_item,
 )
-from newswire.models import RawItem, SocialPost, SourceRef
 from tests.support.httpserver import Reply, http_server
+from wire.models import RawItem, SocialPost, SourceRef
 
 SOURCE = SourceRef(id="social", name="Social", connector="demo")
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -14,8 +14,8 @@ from connectors.sdk.errors import FatalSourceError, RetriableError
 from connectors.sdk.http import HttpClient
 from connectors.telegram import TelegramConfig, TelegramConnector
 from connectors.telegram.parse import parse_page
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, Server, http_server
+from wire.models import SourceRef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "social" / "telegram"
 SOURCE = SourceRef(id="tg-kabulwire", name="Kabul Wire", connector="telegram")

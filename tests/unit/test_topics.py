@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newswire.models import TopicScore
 from pipeline.tag.topics import TopicTags, tag_topics, taxonomy
+from wire.models import TopicScore
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEED = SHARED / "samples" / "seed-article.txt"

@@ -13,9 +13,9 @@ from warcio.archiveiterator import ArchiveIterator
 from connectors.sdk.errors import FatalSourceError, RetriableError
 from connectors.sdk.http import HttpClient
 from connectors.warc import WarcConfig, WarcConnector
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, http_server
 from tests.support.warcs import news, page, write_warc
+from wire.models import SourceRef
 
 SOURCE = SourceRef(id="cc-news", name="CC-NEWS", connector="warc")
 

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from connectors.sdk.errors import RetriableError
 from connectors.sdk.http import HttpClient
 from connectors.xbridge import XBridgeConfig, XBridgeConnector
-from newswire.models import SourceRef
 from tests.support.httpserver import Reply, Server, http_server
+from wire.models import SourceRef
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "social" / "x"
 SOURCE = SourceRef(id="x-kabulwire", name="@kabulwire", connector="x")

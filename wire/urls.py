@@ -1,6 +1,6 @@
 """URL normalisation: one story, one URL, whichever link, app or feed it came through.
 
-Why it matters: the canonical URL is the story's id (``newswire.models.article_id``) and
+Why it matters: the canonical URL is the story's id (``wire.models.article_id``) and
 the dedup key, so every variant of a link must collapse to one string, and the function
 must be idempotent. Rules:
 
