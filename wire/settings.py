@@ -95,6 +95,20 @@ class Settings(BaseSettings):
     index_batch_size: int = 500
     index_batch_seconds: float = 1.0
     index_batch_bytes: int = 8 * 1024 * 1024
+    index_commit_retry_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        description="how long the indexer retries an offset commit Kafka does not answer "
+        "(an outage) before its role gives up and exits non-zero",
+    )
+
+    # Observability
+    metrics_port: int = Field(
+        default=9464,
+        description="port of /metrics, /healthz and /readyz; 0 picks a free one (logged), "
+        "a negative value serves none",
+    )
+    log_format: str = Field(default="text", pattern="^(text|json)$", description="text or json")
 
 
 @lru_cache(maxsize=1)
