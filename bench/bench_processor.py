@@ -40,7 +40,7 @@ from namespace import environment, namespaced, remove  # noqa: E402
 
 from connectors.sdk.runner import make_producer  # noqa: E402
 from newswire.kafka import ensure_topics  # noqa: E402
-from pipeline.stream.processor import extraction_processes  # noqa: E402
+from pipeline.pool import extraction_processes  # noqa: E402
 from wire.models import RawItem, SourceRef  # noqa: E402
 from wire.settings import Settings  # noqa: E402
 

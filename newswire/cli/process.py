@@ -28,7 +28,7 @@ def _raw_from_line(line: str) -> RawItem:
 
 def process_line(line: str) -> tuple[str, bytes]:
     """One input line through the chain, in an extraction process: the article's (id, JSON)."""
-    from pipeline.stream.processor import extract_raw
+    from pipeline.pool import extract_raw
 
     return extract_raw(_raw_from_line(line).to_json_bytes())
 
@@ -65,11 +65,8 @@ def process(
     Example: newswire process -i raw.jsonl -o articles.jsonl --jobs 2
     """
     from pipeline.dedup import Deduplicator
-    from pipeline.stream.processor import (
-        extraction_error,
-        extraction_processes,
-        start_extraction_processes,
-    )
+    from pipeline.pool import extraction_error, extraction_processes, start_extraction_processes
+    from pipeline.sightings import story_of, urls_patch
     from pipeline.tagging import default_taggers
     from wire.models import Article
 
@@ -78,7 +75,7 @@ def process(
     dedup = Deduplicator({})  # one run's memory: copies within the file are merged
     ok = merged = failed = 0
     written: set[str] = set()
-    more_urls: dict[str, list[str]] = {}  # story id -> every URL it is known under
+    patches: dict[str, dict[str, list[str]]] = {}  # story id -> its URLs, as the indexer sets them
     dlq_path = dead_letters or output.with_suffix(".dlq.jsonl")
     with input.open("rb") as counting:
         total = sum(1 for _ in counting)
@@ -120,8 +117,7 @@ def process(
                 # a copy of a written story (or the same story under another URL): its
                 # URL joins the story's `urls` when the output is finished
                 merged += 1
-                story = indexed.merged_into.id if indexed.merged_into else indexed.id
-                more_urls[story] = indexed.urls
+                patches[story_of(indexed)] = urls_patch(indexed)
                 return
             written.add(indexed.id)
             out.write(indexed.model_dump_json(exclude_none=True) + "\n")
@@ -141,8 +137,8 @@ def process(
         finally:
             pool.stop()
             pool.join(timeout=10)
-    if more_urls:
-        _add_urls(output, more_urls)
+    if patches:
+        _patch_stories(output, patches)
 
     console.print(
         f"{ok} articles written to {output}; {merged} exact copies merged; "
@@ -152,15 +148,15 @@ def process(
         raise fail("no line could be processed")
 
 
-def _add_urls(output: Path, more_urls: dict[str, list[str]]) -> None:
+def _patch_stories(output: Path, patches: dict[str, dict[str, list[str]]]) -> None:
     """Rewrite ``output`` with the merged copies' URLs on their stories, line by line, as
     the stream's indexer does with merged sightings (memory: the URL lists only)."""
     patched = output.with_name(output.name + ".tmp")
     with output.open(encoding="utf-8") as src, patched.open("w", encoding="utf-8") as dst:
         for line in src:
             story = json.loads(line)
-            if story["id"] in more_urls:
-                story["urls"] = more_urls[story["id"]]
+            if story["id"] in patches:
+                story.update(patches[story["id"]])
                 line = json.dumps(story, ensure_ascii=False, separators=(",", ":")) + "\n"
             dst.write(line)
     patched.replace(output)

@@ -18,6 +18,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
 from pipeline.index.template import index_template, lifecycle_policy
+from pipeline.sightings import story_of, urls_patch
 from wire.models import Article
 from wire.settings import Settings
 
@@ -95,13 +96,12 @@ class Writer:
         indexed_at = f',"indexed_at":"{datetime.now(UTC).isoformat()}"}}'.encode()
         for article in articles:
             if target := article.merged_into:
-                # An exact duplicate: its story gets the URL, nothing new is indexed. A
-                # partial update replaces the whole list, so the sighting carries it all.
+                # An exact duplicate: its story gets the URLs, nothing new is indexed.
                 where = monthly_index(self.settings.index_prefix, target.story_time)
                 operations.append(
-                    {"update": {"_index": where, "_id": target.id, "retry_on_conflict": 3}}
+                    {"update": {"_index": where, "_id": story_of(article), "retry_on_conflict": 3}}
                 )
-                operations.append({"doc": {"urls": article.urls}})
+                operations.append({"doc": urls_patch(article)})
                 continue
             operations.append(
                 {

@@ -1,151 +1,40 @@
 """The processor: faust agents from ``news.raw`` to ``news.articles``, in two stages.
 
 1. ``process-raw`` (scales with ``news.raw``'s partitions, N workers): the pure chain
-   ``pipeline.chain.process`` in a pool of extraction processes (one per CPU), with a
-   time bound: a page over it is a dead letter and the process running it is replaced,
-   so one pathological page cannot stall a partition. Processes, not threads:
-   extraction is pure Python and lxml under the GIL, so threads never ran two pages at
-   once, and the event loop's Kafka work waited on them too (measured with
-   ``bench/bench_processor.py``). The agent runs one actor per extraction process, so
-   that many pages are in flight; raw items are independent, and order only matters
-   from stage 2 on. Its articles go to the internal ``<group>-dedup`` topic.
+   ``pipeline.chain.process`` in a pool of extraction processes (one per CPU, see
+   :mod:`pipeline.pool`), with a time bound: a page over it is a dead letter and the
+   process running it is replaced, so one pathological page cannot stall a partition.
+   The agent runs one actor per extraction process, so that many pages are in flight;
+   raw items are independent, and order only matters from stage 2 on. Its articles go
+   to the internal ``<group>-dedup`` topic.
 2. ``dedup`` (one partition, so exactly one worker at a time): every decision reads and
    writes one faust Table, so exact and near-duplicate detection is global however many
    workers run stage 1. "First" is the first copy to reach this stage: copies processed
    at the same moment reach it in the order their extraction finished. The Table's
    changelog lets another worker take over on failure. The stage is cheap next to
    extraction (a few milliseconds a story, fingerprint included, against tens for the
-   chain), so one partition carries far more than any news firehose; the dedup package
-   documents how to shard it by key (every state operation touches one key) if that
-   ever stops being true.
+   chain), so one partition carries far more than any news firehose. Every state
+   operation touches one key, so the stage could be sharded by key if that ever stops
+   being true (not built: see the dedup package).
 
 Anything that fails becomes a dead letter with its reason, and the stream goes on.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
-import multiprocessing
-import os
-from collections.abc import Callable
 from typing import Any
 
 import faust
-from pebble import ProcessExpired, ProcessPool
 
-from pipeline.chain import Tagger, process
+from pipeline.chain import Tagger
 from pipeline.dedup import Deduplicator
-from wire.models import Article, DeadLetter, RawItem, SourceRef
+from pipeline.pool import ExtractionPool, extraction_processes
+from pipeline.sightings import story_of
+from wire.models import Article, DeadLetter
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class ExtractionTimeout(TimeoutError):
-    pass
-
-
-# --- extraction processes ---------------------------------------------------------
-# The taggers each extraction process applies, set once by _start_worker. They travel
-# to the process by reference, so they must be importable module-level callables.
-_worker_taggers: tuple[Tagger, ...] = ()
-_WARM_UP_TEXT = " ".join(["A warm-up story about a river, a treaty and a minister."] * 8)
-
-
-def _start_worker(taggers: tuple[Tagger, ...]) -> None:
-    """Load what the first page would wait for: extractor, language model, taggers' data.
-
-    Then ``gc.freeze()``: the gazetteer and lexicons are millions of immortal objects the
-    cyclic collector would otherwise walk again on every full collection.
-    """
-    global _worker_taggers
-    _worker_taggers = taggers
-    page = f"<html><head><title>Warm up</title></head><body><p>{_WARM_UP_TEXT}</p></body></html>"
-    source = SourceRef(id="warm-up", name="warm-up", connector="file")
-    raw = RawItem(key="warm-up", url="https://warm-up.invalid/", source=source, html=page)
-    try:
-        process(raw, taggers)
-    except Exception as exc:  # best effort: a failing warm-up must not break the pool
-        log.warning("extraction warm-up failed: %s", exc)
-    gc.freeze()
-
-
-def extract_raw(value: bytes | str) -> tuple[str, bytes]:
-    """One raw item (JSON) to its article's (id, JSON): only bytes cross the process line."""
-    article = process(RawItem.model_validate_json(value), _worker_taggers)
-    return article.id, article.to_json_bytes()
-
-
-def extraction_processes() -> int:
-    """One extraction process per CPU this process may run on."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-
-
-def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...]) -> ProcessPool:
-    """A pebble pool of ``workers`` spawned processes, each warmed by ``_start_worker``.
-
-    Spawned, not forked: the faust worker already runs threads (aiokafka's), and a fork
-    would copy their locks in whatever state they are.
-    """
-    pool = ProcessPool(
-        max_workers=workers,
-        initializer=_start_worker,
-        initargs=(taggers,),
-        context=multiprocessing.get_context("spawn"),
-    )
-    for _ in range(workers):  # start and warm every process now, not on a page
-        pool.schedule(int)
-    return pool
-
-
-class ExtractionDied(RuntimeError):
-    """The process running a page exited (a crash in lxml, the OOM killer)."""
-
-
-def extraction_error(exc: BaseException, timeout: float) -> BaseException:
-    """What a dead letter records for a page pebble gave up on; other errors unchanged."""
-    if isinstance(exc, TimeoutError):
-        return ExtractionTimeout(f"processing took more than {timeout:g}s")
-    if isinstance(exc, ProcessExpired):
-        return ExtractionDied(f"the extraction process died (exit code {exc.exitcode})")
-    return exc
-
-
-class ExtractionPool:
-    """Runs ``func`` (default: the chain on one raw item) in worker processes, bounded.
-
-    Built on pebble's process pool, which ends a call that takes longer than ``timeout``
-    seconds by killing the process running it: a page that never finishes cannot keep a
-    process busy after its dead letter is written. The call raises
-    :class:`ExtractionTimeout`; a process that dies raises :class:`ExtractionDied` for its
-    own page only. Either way pebble starts a fresh, warmed process in its place, so the
-    next page works again and the other pages in flight are untouched.
-    """
-
-    def __init__(
-        self,
-        workers: int,
-        taggers: tuple[Tagger, ...],
-        timeout: float,
-        func: Callable[[bytes | str], tuple[str, bytes]] = extract_raw,
-    ) -> None:
-        self.workers = workers
-        self.timeout = timeout
-        self.func = func
-        self._pool = start_extraction_processes(workers, taggers)
-
-    async def run(self, value: bytes | str) -> tuple[str, bytes]:
-        future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
-        try:
-            return await asyncio.wrap_future(future)  # cancelling it cancels the page too
-        except (TimeoutError, ProcessExpired) as exc:
-            raise extraction_error(exc, self.timeout) from exc
-
-    def close(self) -> None:
-        self._pool.stop()
-        self._pool.join(timeout=10)
 
 
 def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
@@ -226,7 +115,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
                          outcome.decision.method)  # fmt: skip
             if indexed is None:
                 continue  # a copy already known under this URL: nothing changes
-            await articles.send(key=_key_of(indexed), value=indexed.to_json_bytes())
+            await articles.send(key=story_of(indexed).encode(), value=indexed.to_json_bytes())
 
     @app.on_before_shutdown.connect
     def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -239,11 +128,6 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             log.info("dedup state: %d expired keys removed", removed)
 
     return app
-
-
-def _key_of(article: Article) -> bytes:
-    """Keyed by the story a record changes, so its changes stay in order on one partition."""
-    return (article.merged_into.id if article.merged_into else article.id).encode()
 
 
 def _store(wanted: str) -> str:

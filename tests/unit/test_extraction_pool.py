@@ -15,7 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.chain import NotAnArticle
-from pipeline.stream.processor import (
+from pipeline.pool import (
     ExtractionDied,
     ExtractionPool,
     ExtractionTimeout,

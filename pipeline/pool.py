@@ -1,0 +1,132 @@
+"""Extraction processes: the chain on raw items in a pool of worker processes, time-bounded.
+
+Both the stream processor (``pipeline.stream.processor``) and the offline
+``newswire process`` run the chain here, so neither the pool nor the offline command
+imports faust or Kafka (an import-linter contract in pyproject.toml holds that).
+
+Processes, not threads: extraction is pure Python and lxml under the GIL, so threads
+never ran two pages at once, and an event loop's Kafka work waited on them too
+(measured with ``bench/bench_processor.py``). A page over the time bound is ended by
+killing the process running it: one pathological page cannot stall a partition, and
+pebble starts a fresh, warmed process in its place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+
+from pebble import ProcessExpired, ProcessPool
+
+from pipeline.chain import Tagger, process
+from wire.models import RawItem, SourceRef
+
+log = logging.getLogger(__name__)
+
+
+class ExtractionTimeout(TimeoutError):
+    """A page took longer than the time bound; its process was replaced."""
+
+
+class ExtractionDied(RuntimeError):
+    """The process running a page exited (a crash in lxml, the OOM killer)."""
+
+
+# The taggers each extraction process applies, set once by _start_worker. They travel
+# to the process by reference, so they must be importable module-level callables.
+_worker_taggers: tuple[Tagger, ...] = ()
+_WARM_UP_TEXT = " ".join(["A warm-up story about a river, a treaty and a minister."] * 8)
+
+
+def _start_worker(taggers: tuple[Tagger, ...]) -> None:
+    """Load what the first page would wait for: extractor, language model, taggers' data.
+
+    Then ``gc.freeze()``: the gazetteer and lexicons are millions of immortal objects the
+    cyclic collector would otherwise walk again on every full collection.
+    """
+    global _worker_taggers
+    _worker_taggers = taggers
+    page = f"<html><head><title>Warm up</title></head><body><p>{_WARM_UP_TEXT}</p></body></html>"
+    source = SourceRef(id="warm-up", name="warm-up", connector="file")
+    raw = RawItem(key="warm-up", url="https://warm-up.invalid/", source=source, html=page)
+    try:
+        process(raw, taggers)
+    except Exception as exc:  # best effort: a failing warm-up must not break the pool
+        log.warning("extraction warm-up failed: %s", exc)
+    gc.freeze()
+
+
+def extract_raw(value: bytes | str) -> tuple[str, bytes]:
+    """One raw item (JSON) to its article's (id, JSON): only bytes cross the process line."""
+    article = process(RawItem.model_validate_json(value), _worker_taggers)
+    return article.id, article.to_json_bytes()
+
+
+def extraction_processes() -> int:
+    """One extraction process per CPU this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...]) -> ProcessPool:
+    """A pebble pool of ``workers`` spawned processes, each warmed by ``_start_worker``.
+
+    Spawned, not forked: the faust worker already runs threads (aiokafka's), and a fork
+    would copy their locks in whatever state they are.
+    """
+    pool = ProcessPool(
+        max_workers=workers,
+        initializer=_start_worker,
+        initargs=(taggers,),
+        context=multiprocessing.get_context("spawn"),
+    )
+    for _ in range(workers):  # start and warm every process now, not on a page
+        pool.schedule(int)
+    return pool
+
+
+def extraction_error(exc: BaseException, timeout: float) -> BaseException:
+    """What a dead letter records for a page pebble gave up on; other errors unchanged."""
+    if isinstance(exc, TimeoutError):
+        return ExtractionTimeout(f"processing took more than {timeout:g}s")
+    if isinstance(exc, ProcessExpired):
+        return ExtractionDied(f"the extraction process died (exit code {exc.exitcode})")
+    return exc
+
+
+class ExtractionPool:
+    """Runs ``func`` (default: the chain on one raw item) in worker processes, bounded.
+
+    Built on pebble's process pool, which ends a call that takes longer than ``timeout``
+    seconds by killing the process running it: a page that never finishes cannot keep a
+    process busy after its dead letter is written. The call raises
+    :class:`ExtractionTimeout`; a process that dies raises :class:`ExtractionDied` for its
+    own page only. Either way pebble starts a fresh, warmed process in its place, so the
+    next page works again and the other pages in flight are untouched.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        taggers: tuple[Tagger, ...],
+        timeout: float,
+        func: Callable[[bytes | str], tuple[str, bytes]] = extract_raw,
+    ) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self.func = func
+        self._pool = start_extraction_processes(workers, taggers)
+
+    async def run(self, value: bytes | str) -> tuple[str, bytes]:
+        future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
+        try:
+            return await asyncio.wrap_future(future)  # cancelling it cancels the page too
+        except (TimeoutError, ProcessExpired) as exc:
+            raise extraction_error(exc, self.timeout) from exc
+
+    def close(self) -> None:
+        self._pool.stop()
+        self._pool.join(timeout=10)
