@@ -1,6 +1,6 @@
 """Data that crosses a process boundary: raw items, articles, dead letters.
 
-These models are the wire contract of the Kafka topics (see docs/ARCHITECTURE.md).
+These models are the wire contract of the Kafka topics (see docs/architecture.md).
 Every value carries ``schema_version`` so a consumer can refuse or upgrade what it
 does not understand. Datetimes are always timezone-aware UTC.
 """

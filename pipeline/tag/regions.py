@@ -34,7 +34,7 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 
 @dataclass
 class RegionTags:
-    """The region fields of an article (see docs/ARCHITECTURE.md for their contract)."""
+    """The region fields of an article (see docs/architecture.md for their contract)."""
 
     focus_countries: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
