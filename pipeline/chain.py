@@ -8,16 +8,15 @@ part of it: it needs state, which the caller owns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import lxml.html
 
 from pipeline.extract import extract
+from pipeline.extract.fields import sane_time
 from pipeline.extract.language import detect_language
 from wire.models import Article, Extraction, RawItem, article_id
 from wire.urls import normalize_url
-
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 Tagger = Callable[[Article], Article]
 """A tagging step: fills fields of the article (regions, topics) and returns it."""
@@ -40,13 +39,6 @@ def html_to_text(fragment: str) -> str:
     blocks = [el.text_content().strip() for el in root.iter("p", "li", "blockquote")]
     blocks = [b for b in blocks if b]
     return "\n\n".join(blocks) if blocks else root.text_content().strip()
-
-
-def sane_time(value: datetime | None, now: datetime) -> datetime | None:
-    """Publication times before 1990 or more than a day ahead are wrong, not news."""
-    if value is None or value < EARLIEST or value > now + timedelta(days=1):
-        return None
-    return value
 
 
 def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None = None) -> Article:

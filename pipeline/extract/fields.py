@@ -54,7 +54,8 @@ def sane_time(value: datetime | None, now: datetime) -> datetime | None:
     """A publication time as UTC, or None when it cannot be true.
 
     Before 1990 is a template default or an epoch bug; more than a day ahead is a bad
-    time zone or an embargo placeholder. Either way the next source is better.
+    time zone or an embargo placeholder. Either way the next source is better. The one
+    rule for every time the chain keeps: page metadata, feed dates and social posts.
     """
     if value is None or value.tzinfo is None:
         return None

@@ -2,7 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.chain import NotAnArticle, html_to_text, process, sane_time
+from pipeline.chain import NotAnArticle, html_to_text, process
+from pipeline.extract.fields import sane_time
 from tests.support.site import make_stories
 from wire.models import RawItem, SourceRef
 
