@@ -27,6 +27,7 @@ from namespace import namespaced, remove
 from newswire.kafka import ensure_topics
 from pipeline.index.indexer import Indexer
 from pipeline.index.writer import Writer, index_for
+from wire.clients import elasticsearch_client_options, kafka_client_config
 from wire.models import Article, SourceRef
 from wire.settings import Settings
 
@@ -87,9 +88,7 @@ def run_indexer(settings: Settings, articles: list[Article]) -> tuple[float, flo
     ensure_topics(settings)
     Writer(settings).setup()
     # gzip, as the processor produces them: the indexer pays for decompression too
-    producer = KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap, linger_ms=20, compression_type="gzip"
-    )
+    producer = KafkaProducer(**kafka_client_config(settings), linger_ms=20, compression_type="gzip")
     for a in articles:
         producer.send(settings.topic_articles, key=a.id.encode(), value=a.to_json_bytes())
     producer.flush()
@@ -120,7 +119,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    es = Elasticsearch(Settings().elasticsearch_url, request_timeout=120)
+    es = Elasticsearch(**elasticsearch_client_options(Settings()), request_timeout=120)
     articles = make_articles(args.docs)
     size = sum(len(a.to_json_bytes()) for a in articles) / len(articles)
     bulk_times: list[float] = []

@@ -41,6 +41,7 @@ from namespace import environment, namespaced, remove  # noqa: E402
 from connectors.sdk.runner import make_producer  # noqa: E402
 from newswire.kafka import ensure_topics  # noqa: E402
 from pipeline.pool import extraction_processes  # noqa: E402
+from wire.clients import kafka_client_config  # noqa: E402
 from wire.models import RawItem, SourceRef  # noqa: E402
 from wire.settings import Settings  # noqa: E402
 
@@ -72,7 +73,7 @@ def produce(settings: Settings, pages: list[tuple[str, str]]) -> None:
 def consume_outputs(settings: Settings, expected: int, worker: subprocess.Popen[bytes]) -> KafkaRun:
     """Read articles and dead letters until ``expected`` records came out of the processor."""
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_config(settings),
         enable_auto_commit=False,
         max_partition_fetch_bytes=settings.max_raw_bytes + 1024 * 1024,
         fetch_max_bytes=settings.max_raw_bytes + 1024 * 1024,

@@ -12,6 +12,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 
+from wire.clients import elasticsearch_client_options, kafka_client_config
 from wire.settings import Settings
 
 NAMES = (
@@ -55,7 +56,7 @@ def environment(settings: Settings) -> dict[str, str]:
 
 def remove(settings: Settings) -> None:
     """Delete the namespace's indices, index template and topics (faust's own included)."""
-    es = Elasticsearch(settings.elasticsearch_url)
+    es = Elasticsearch(**elasticsearch_client_options(settings))
     prefix = settings.index_prefix
     es.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
     es.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-articles")
@@ -65,7 +66,7 @@ def remove(settings: Settings) -> None:
 
 def remove_topics(settings: Settings) -> None:
     """Delete the namespace's topics (the processor's internal ones included)."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = KafkaAdminClient(**kafka_client_config(settings))
     ns = settings.topic_raw.split(".")[0]
     mine = [t for t in admin.list_topics() if t.startswith(ns)]
     if mine:

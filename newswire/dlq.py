@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, KafkaProducer
 from pydantic import ValidationError
 
+from wire.clients import kafka_client_config
 from wire.models import DeadLetter
 from wire.settings import Settings
 
@@ -24,7 +25,7 @@ def read_letters(settings: Settings, consumer: KafkaConsumer | None = None) -> I
     own = consumer is None
     consumer = consumer or KafkaConsumer(
         settings.topic_dlq,
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_config(settings),
         auto_offset_reset="earliest",
         group_id=None,
         enable_auto_commit=False,
@@ -60,14 +61,14 @@ def replay(
     targets = {"processor": settings.topic_raw, "indexer": settings.topic_articles}
     consumer = KafkaConsumer(
         settings.topic_dlq,
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_config(settings),
         auto_offset_reset="earliest",
         group_id=settings.processor_group + REPLAY_GROUP_SUFFIX,
         enable_auto_commit=False,
         consumer_timeout_ms=3000,
     )
     producer = KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_config(settings),
         acks="all",
         max_request_size=settings.max_raw_bytes + 2 * 1024 * 1024,
     )

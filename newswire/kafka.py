@@ -9,6 +9,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from wire.clients import kafka_client_config
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,7 @@ def admin_client(settings: Settings, timeout: float = 60.0) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return KafkaAdminClient(
-                bootstrap_servers=settings.kafka_bootstrap, client_id="newswire-admin"
-            )
+            return KafkaAdminClient(**kafka_client_config(settings), client_id="newswire-admin")
         except KafkaError:
             if time.monotonic() > deadline:
                 raise
@@ -82,7 +81,7 @@ class LagProbe:
 
         self.admin = admin_client(settings, timeout=10)
         self.consumer = KafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False
+            **kafka_client_config(settings), group_id=None, enable_auto_commit=False
         )
 
     def lag(self, group: str, topic: str) -> int:

@@ -72,16 +72,17 @@ def _cleanup(env: dict[str, str]) -> None:
     from elasticsearch import Elasticsearch
     from kafka import KafkaAdminClient
 
+    from wire.clients import elasticsearch_client_options, kafka_client_config
     from wire.settings import Settings
 
     s = Settings()
     try:
-        es = Elasticsearch(s.elasticsearch_url)
+        es = Elasticsearch(**elasticsearch_client_options(s))
         es.options(ignore_status=404).indices.delete(index=f"{env['NEWSWIRE_INDEX_PREFIX']}-*")
         es.options(ignore_status=404).indices.delete_index_template(
             name=f"{env['NEWSWIRE_INDEX_PREFIX']}-articles"
         )
-        admin = KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap)
+        admin = KafkaAdminClient(**kafka_client_config(s))
         ns = env["NEWSWIRE_TOPIC_RAW"].split(".")[0]
         mine = [t for t in admin.list_topics() if t.startswith(ns)]
         if mine:

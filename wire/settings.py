@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,14 +22,71 @@ def _default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", env_file=None, extra="ignore")
+    # hide_input_in_errors: a refused value (a URL with a password in it) is never echoed.
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     # Services
     kafka_bootstrap: str = "127.0.0.1:19092"
     elasticsearch_url: str = "http://127.0.0.1:19200"
-    elasticsearch_api_key: str | None = Field(default=None, repr=False)
     kibana_url: str = "http://127.0.0.1:5601"
-    kibana_api_key: str | None = Field(default=None, repr=False)
+    kibana_api_key: SecretStr | None = Field(default=None, repr=False)
+
+    # Elasticsearch security (docs/security.md): credentials are never part of the URL.
+    elasticsearch_api_key: SecretStr | None = Field(
+        default=None, repr=False, description="API key, encoded (base64 of id:key)"
+    )
+    elasticsearch_username: str | None = None
+    elasticsearch_password: SecretStr | None = Field(default=None, repr=False)
+    elasticsearch_ca_certs: Path | None = Field(
+        default=None, description="PEM bundle of the CA(s) that signed the cluster's HTTP cert"
+    )
+    elasticsearch_ssl_fingerprint: str | None = Field(
+        default=None, description="SHA-256 fingerprint of the cluster's CA or HTTP certificate"
+    )
+    elasticsearch_verify_certs: bool = Field(
+        default=True, description="TLS verification; false is logged as a warning at start"
+    )
+
+    # Kafka security (docs/security.md): one group for every client the project creates.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = Field(default=None, description="client certificate (PEM)")
+    kafka_ssl_keyfile: Path | None = Field(default=None, description="its private key (PEM)")
+    kafka_ssl_check_hostname: bool = True
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = Field(default=None, repr=False)
+
+    @field_validator("elasticsearch_url", "kibana_url")
+    @classmethod
+    def _no_userinfo(cls, url: str) -> str:
+        """A password in a URL ends up in logs, process lists and error messages."""
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                "the URL must not carry credentials (user:password@); use "
+                "NEWSWIRE_ELASTICSEARCH_API_KEY or NEWSWIRE_ELASTICSEARCH_USERNAME/PASSWORD"
+            )
+        return url
+
+    @field_validator("elasticsearch_ssl_fingerprint")
+    @classmethod
+    def _fingerprint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        hexdigits = re.sub(r"[:\s]", "", value).lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", hexdigits):
+            raise ValueError("NEWSWIRE_ELASTICSEARCH_SSL_FINGERPRINT must be a SHA-256 (64 hex)")
+        return hexdigits
+
+    @model_validator(mode="after")
+    def _security_coherent(self) -> Self:
+        """A wrong combination is refused at start, in one line, rather than at first use."""
+        if problem := security_problem(self):
+            raise ValueError(problem)
+        return self
 
     # Topics
     topic_raw: str = "news.raw"
@@ -48,6 +108,8 @@ class Settings(BaseSettings):
     # Elasticsearch
     index_prefix: str = "news"
     index_alias: str = "news"
+    index_shards: int = Field(default=1, ge=1, description="primary shards per index")
+    index_replicas: int = Field(default=0, ge=0, description="replicas per shard (0 on one node)")
     retention_days: int = Field(
         default=730, ge=0, description="ILM delete age where the cluster has ILM; 0 keeps all"
     )
@@ -60,6 +122,10 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 19093
     elasticsearch_port: int = 19200
     elasticsearch_transport_port: int = 19300
+    secure_port_offset: int = Field(
+        default=20000,
+        description="`stack up --secure` listens on the plain ports plus this, so both run",
+    )
     heap_mb: int = 512
     java_home: Path | None = None
     jvm_dirs: list[Path] = Field(default_factory=lambda: [Path("/usr/lib/jvm")])
@@ -109,6 +175,50 @@ class Settings(BaseSettings):
         "a negative value serves none",
     )
     log_format: str = Field(default="text", pattern="^(text|json)$", description="text or json")
+
+
+def security_problem(s: Settings) -> str | None:
+    """What is wrong with the security settings taken together, in one line, or None."""
+    tls = s.kafka_security_protocol in ("SSL", "SASL_SSL")
+    sasl = s.kafka_security_protocol.startswith("SASL_")
+    if sasl and not (s.kafka_sasl_mechanism and s.kafka_sasl_username and s.kafka_sasl_password):
+        return (
+            f"NEWSWIRE_KAFKA_SECURITY_PROTOCOL={s.kafka_security_protocol} needs "
+            "NEWSWIRE_KAFKA_SASL_MECHANISM, NEWSWIRE_KAFKA_SASL_USERNAME and "
+            "NEWSWIRE_KAFKA_SASL_PASSWORD"
+        )
+    if not sasl and (s.kafka_sasl_mechanism or s.kafka_sasl_username or s.kafka_sasl_password):
+        return (
+            "NEWSWIRE_KAFKA_SASL_* is set but NEWSWIRE_KAFKA_SECURITY_PROTOCOL="
+            f"{s.kafka_security_protocol} does not use SASL (SASL_SSL or SASL_PLAINTEXT)"
+        )
+    if not tls and (s.kafka_ssl_cafile or s.kafka_ssl_certfile or s.kafka_ssl_keyfile):
+        return (
+            "NEWSWIRE_KAFKA_SSL_* is set but NEWSWIRE_KAFKA_SECURITY_PROTOCOL="
+            f"{s.kafka_security_protocol} does not use TLS (SSL or SASL_SSL)"
+        )
+    if bool(s.kafka_ssl_certfile) != bool(s.kafka_ssl_keyfile):
+        return "NEWSWIRE_KAFKA_SSL_CERTFILE and NEWSWIRE_KAFKA_SSL_KEYFILE go together"
+    for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):
+        path = getattr(s, name)
+        if path is not None and not Path(path).is_file():
+            return f"NEWSWIRE_{name.upper()}: no such file {path}"
+    if s.elasticsearch_api_key and (s.elasticsearch_username or s.elasticsearch_password):
+        return (
+            "set either NEWSWIRE_ELASTICSEARCH_API_KEY or NEWSWIRE_ELASTICSEARCH_USERNAME/"
+            "PASSWORD, not both"
+        )
+    if bool(s.elasticsearch_username) != bool(s.elasticsearch_password):
+        return "NEWSWIRE_ELASTICSEARCH_USERNAME and NEWSWIRE_ELASTICSEARCH_PASSWORD go together"
+    https = urlsplit(s.elasticsearch_url).scheme == "https"
+    if not https and (s.elasticsearch_ca_certs or s.elasticsearch_ssl_fingerprint):
+        return (
+            "NEWSWIRE_ELASTICSEARCH_CA_CERTS/SSL_FINGERPRINT need an https:// "
+            "NEWSWIRE_ELASTICSEARCH_URL"
+        )
+    if s.elasticsearch_ca_certs is not None and not Path(s.elasticsearch_ca_certs).is_file():
+        return f"NEWSWIRE_ELASTICSEARCH_CA_CERTS: no such file {s.elasticsearch_ca_certs}"
+    return None
 
 
 @lru_cache(maxsize=1)

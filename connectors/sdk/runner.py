@@ -43,6 +43,7 @@ from connectors.sdk.schedule import (
 from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
 from connectors.sdk.stream import StreamingConnector
+from wire.clients import kafka_client_config
 from wire.models import DeadLetter, RawItem
 from wire.settings import Settings
 
@@ -69,7 +70,7 @@ class _Scheduled:
 
 def make_producer(settings: Settings) -> KafkaProducer:
     return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **kafka_client_config(settings),
         client_id="newswire-connectors",
         acks="all",
         enable_idempotence=True,
@@ -100,7 +101,7 @@ class Runner:
         self.policy = policy
         self.producer = producer or make_producer(settings)
         self.state = state or KafkaStateStore(
-            self.producer, settings.kafka_bootstrap, settings.topic_state
+            self.producer, kafka_client_config(settings), settings.topic_state
         )
         self.http = http or HttpClient.from_settings(settings)
         self.workers = workers or settings.connector_workers

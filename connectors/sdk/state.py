@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -77,15 +78,18 @@ class KafkaStateStore:
     ``producer`` is only needed to save; ``newswire status`` reads without one.
     """
 
-    def __init__(self, producer: KafkaProducer | None, bootstrap: str, topic: str) -> None:
+    def __init__(
+        self, producer: KafkaProducer | None, bootstrap: str | Mapping[str, Any], topic: str
+    ) -> None:
         self.producer = producer
-        self.bootstrap = bootstrap
+        # A bootstrap string, or the client options of wire.clients.kafka_client_config.
+        self.client_config = (
+            {"bootstrap_servers": bootstrap} if isinstance(bootstrap, str) else dict(bootstrap)
+        )
         self.topic = topic
 
     def load_all(self) -> dict[str, dict[str, Any]]:
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None
-        )
+        consumer = KafkaConsumer(**self.client_config, enable_auto_commit=False, group_id=None)
         try:
             partitions = consumer.partitions_for_topic(self.topic) or set()
             tps = [TopicPartition(self.topic, p) for p in partitions]

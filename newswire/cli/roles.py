@@ -80,10 +80,9 @@ def setup(
         )
 
         try:
-            wait_for_kibana(s.kibana_url, timeout=180, api_key=s.kibana_api_key)
-            result = import_saved_objects(
-                s.kibana_url, bundled_saved_objects(), api_key=s.kibana_api_key
-            )
+            key = s.kibana_api_key.get_secret_value() if s.kibana_api_key else None
+            wait_for_kibana(s.kibana_url, timeout=180, api_key=key)
+            result = import_saved_objects(s.kibana_url, bundled_saved_objects(), api_key=key)
         except KibanaError as exc:
             raise fail(str(exc)) from exc
         console.print(f"[green]kibana[/]: imported {result.get('successCount', 0)} saved objects")

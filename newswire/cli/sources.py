@@ -9,6 +9,7 @@ import typer
 import yaml
 
 from newswire.cli.common import console, fail, out, settings
+from wire.clients import kafka_client_config
 
 if TYPE_CHECKING:
     from connectors.sdk.sources import Source
@@ -227,7 +228,7 @@ def sources_status(
 
     s = settings()
     try:
-        states = KafkaStateStore(None, s.kafka_bootstrap, s.topic_state).load_all()
+        states = KafkaStateStore(None, kafka_client_config(s), s.topic_state).load_all()
     except KafkaError as exc:
         raise fail(f"cannot read {s.topic_state} from Kafka at {s.kafka_bootstrap}: {exc}") from exc
     report = {sid: st.get("stats") or {} for sid, st in sorted(states.items())}

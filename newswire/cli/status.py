@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from newswire.cli.common import fail, out, settings
+from wire.clients import kafka_client_config
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
@@ -31,9 +32,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON document
             }
         finally:
             probe.close()
-        producer = KafkaProducer(bootstrap_servers=s.kafka_bootstrap)
+        producer = KafkaProducer(**kafka_client_config(s))
         try:
-            states = KafkaStateStore(producer, s.kafka_bootstrap, s.topic_state).load_all()
+            states = KafkaStateStore(producer, kafka_client_config(s), s.topic_state).load_all()
         finally:
             producer.close()
     except KafkaError as exc:

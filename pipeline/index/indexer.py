@@ -32,6 +32,7 @@ from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from pipeline.index.writer import BulkOutcome, Writer
+from wire.clients import kafka_client_config
 from wire.models import Article, DeadLetter
 from wire.settings import Settings
 
@@ -53,7 +54,7 @@ class Indexer:
         s = self.settings
         consumer = KafkaConsumer(
             s.topic_articles,
-            bootstrap_servers=s.kafka_bootstrap,
+            **kafka_client_config(s),
             group_id=s.indexer_group,
             client_id="newswire-indexer",
             enable_auto_commit=False,
@@ -63,7 +64,7 @@ class Indexer:
             max_partition_fetch_bytes=s.max_raw_bytes + 1024 * 1024,
         )
         dlq = KafkaProducer(
-            bootstrap_servers=s.kafka_bootstrap,
+            **kafka_client_config(s),
             client_id="newswire-indexer-dlq",
             acks="all",
             compression_type="gzip",

@@ -148,11 +148,19 @@ def field_types(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def index_template(
-    prefix: str, alias: str, english: bool = False, lifecycle: str | None = None
+    prefix: str,
+    alias: str,
+    english: bool = False,
+    lifecycle: str | None = None,
+    *,
+    shards: int = 1,
+    replicas: int = 0,
 ) -> dict[str, Any]:
+    """``shards``/``replicas`` come from NEWSWIRE_INDEX_SHARDS/REPLICAS: 0 replicas suits
+    one node only (a replica cannot sit beside its primary), a cluster wants 1 or more."""
     settings: dict[str, Any] = {
-        "number_of_shards": 1,
-        "number_of_replicas": 0,
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
         "refresh_interval": "1s",
     }
     if lifecycle:

@@ -19,6 +19,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from pipeline.index.template import index_template, lifecycle_policy
 from pipeline.sightings import story_of, urls_patch
+from wire.clients import elasticsearch_client_options
 from wire.models import Article
 from wire.settings import Settings
 
@@ -29,8 +30,7 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 def make_client(settings: Settings) -> Elasticsearch:
     return Elasticsearch(
-        settings.elasticsearch_url,
-        api_key=settings.elasticsearch_api_key,
+        **elasticsearch_client_options(settings),
         request_timeout=30,
         retry_on_timeout=True,
         max_retries=3,
@@ -80,7 +80,14 @@ class Writer:
         if s.retention_days and self.has_ilm():
             lifecycle = f"{s.index_prefix}-retention"
             self.client.ilm.put_lifecycle(name=lifecycle, policy=lifecycle_policy(s.retention_days))
-        body = index_template(s.index_prefix, s.index_alias, self.has_english_analyzer(), lifecycle)
+        body = index_template(
+            s.index_prefix,
+            s.index_alias,
+            self.has_english_analyzer(),
+            lifecycle,
+            shards=s.index_shards,
+            replicas=s.index_replicas,
+        )
         self.client.indices.put_index_template(name=f"{s.index_prefix}-articles", **body)
 
     def bulk(self, articles: list[Article]) -> BulkOutcome:

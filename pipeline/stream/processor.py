@@ -31,6 +31,7 @@ from pipeline.chain import Tagger
 from pipeline.dedup import Deduplicator
 from pipeline.pool import ExtractionPool, extraction_processes
 from pipeline.sightings import story_of
+from pipeline.stream.credentials import broker_credentials
 from wire.models import Article, DeadLetter
 from wire.settings import Settings
 
@@ -43,6 +44,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     app = faust.App(
         settings.processor_group,
         broker=f"kafka://{settings.kafka_bootstrap}",
+        broker_credentials=broker_credentials(settings),
         store=_store(settings.processor_store),
         datadir=str(datadir),
         web_enabled=False,
