@@ -6,13 +6,21 @@ NEWSWIRE := $(BIN)/newswire
 IDLE ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help install stack-up stack-down run test test-unit lint format bench
+.PHONY: help install lock stack-up stack-down run test test-unit lint format bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-install: ## Install system pieces if missing (Java 21+, Maven) and .venv with newswire
+install: ## Install system pieces if missing (Java 21+, Maven) and .venv with newswire (constraints.txt)
 	@scripts/install.sh
+
+# Keeps the pins already in constraints.txt; `make lock ARGS=--upgrade` (or
+# `ARGS="--upgrade-package NAME"`) moves them. Then `make install` and `make test`.
+# Not after `install`: a new requirement that conflicts with a pin must be lockable.
+lock: ## Re-pin constraints.txt from pyproject.toml (every transitive dependency)
+	@test -x $(BIN)/pip-compile || $(BIN)/pip install -q -c constraints.txt pip-tools
+	$(BIN)/pip-compile --all-extras --strip-extras --allow-unsafe --no-emit-find-links --quiet \
+		--output-file constraints.txt $(ARGS) pyproject.toml
 
 stack-up: install ## Start the local Kafka + Elasticsearch (no Docker; idempotent)
 	@$(NEWSWIRE) stack up
@@ -32,11 +40,12 @@ test: stack-up ## All tests: unit, contract and integration on the real local st
 test-unit: install ## Unit and connector contract tests: no running services needed
 	@$(BIN)/python -m pytest tests/unit tests/contract
 
-lint: install ## ruff, ruff format --check, mypy, import contracts
+lint: install ## ruff, ruff format --check, mypy, import contracts, dependency audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/deptry .
 
 format: install ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -38,10 +38,12 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
+# Versions come from constraints.txt (the lock: every transitive dependency pinned, see
+# CONTRIBUTING.md), so CI, Docker and every checkout run what the tests ran with.
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[dev,rocksdb]'
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+  .venv/bin/pip install -q -c constraints.txt --upgrade pip
+  .venv/bin/pip install -q -c constraints.txt -e '.[dev,rocksdb]'
   touch "$stamp"
 fi
 echo "installed: $(.venv/bin/newswire --version)"
