@@ -4,6 +4,12 @@
 faust worker owns the main thread's event loop, and an idle monitor ends it all once
 every source was polled, the connectors have nothing new and both consumer groups have
 caught up for ``exit_when_idle`` seconds.
+
+A role never outlives its worker: a worker thread that raises (or returns without being
+asked to stop) stops the process with :class:`RoleFailed`, which the CLI turns into a
+non-zero exit, so a supervisor (systemd, Kubernetes, compose) restarts it. In ``run``,
+the death of any role stops the others. Every role also serves ``/metrics``,
+``/healthz`` and ``/readyz`` (``newswire.observability``) on ``settings.metrics_port``.
 """
 
 from __future__ import annotations
@@ -15,13 +21,23 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from newswire.kafka import LagProbe, ensure_topics
+from newswire.observability import Health, KafkaWatch, assigned_check, elasticsearch_check, serve
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SOURCES = Path(__file__).resolve().parent / "data" / "sources.yaml"
+
+
+class ProcessorFailed(RuntimeError):
+    """The faust worker ended on an error (its traceback is in the log above)."""
+
+
+class RoleFailed(RuntimeError):
+    """A role's worker died, or stopped when nobody asked it to."""
 
 
 def prepare(settings: Settings) -> None:
@@ -34,10 +50,151 @@ def prepare(settings: Settings) -> None:
     Writer(settings).setup()
 
 
+class Worker:
+    """A role's worker thread that remembers how it ended."""
+
+    def __init__(
+        self,
+        name: str,
+        target: Callable[[], Any],
+        stop: Callable[[], Any],
+        on_exit: Callable[[Worker], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.target = target
+        self._stop = stop
+        self.on_exit = on_exit
+        self.error: BaseException | None = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.target()
+        except BaseException as exc:
+            self.error = exc
+            log.critical("%s died: %s", self.name, exc, exc_info=exc)
+        finally:
+            if self.on_exit is not None:
+                self.on_exit(self)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self._stop()
+
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def failure(self) -> str | None:
+        """Why the role must exit non-zero, if it must (call after it ended)."""
+        if self.error is not None:
+            return f"{self.name} died: {type(self.error).__name__}: {self.error}"
+        if not self.thread.is_alive() and not self.stopping:
+            return f"{self.name} stopped by itself"
+        return None
+
+
+def supervise(workers: list[Worker], *, poll: float = 0.5) -> None:
+    """Run standalone workers until SIGINT/SIGTERM or until one ends, then stop them all.
+
+    Raises :class:`RoleFailed` when a worker died (or ended unasked), so the exit is
+    non-zero.
+    """
+
+    def stop_all(*_: Any) -> None:
+        for worker in workers:
+            worker.stop()
+
+    previous = {sig: signal.signal(sig, stop_all) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for worker in workers:
+            worker.start()
+        while all(w.alive() for w in workers):
+            workers[0].thread.join(poll)
+        _stop_and_join(workers)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_and_join(workers: list[Worker], timeout: float = 60) -> None:
+    failures = [f for w in workers if (f := w.failure())]  # before stop() marks them asked
+    for worker in workers:
+        worker.stop()
+    for worker in workers:
+        worker.thread.join(timeout=timeout)
+    if failures:
+        raise RoleFailed("; ".join(failures))
+
+
+def side_door(settings: Settings, role: str, groups: list[tuple[str, str]]) -> Health:
+    """The role's health, with its Kafka watch (reachability, consumer lag) started."""
+    health = Health(role)
+    if settings.metrics_port >= 0:  # nobody would see it otherwise
+        watch = KafkaWatch(settings, groups)
+        watch.start()
+        health.require("kafka", watch.check)
+        health.on_stop(watch.stop)
+    return health
+
+
+def processor_groups(settings: Settings) -> list[tuple[str, str]]:
+    return [
+        (settings.processor_group, settings.topic_raw),
+        (settings.processor_group, settings.topic_dedup),
+    ]
+
+
+def run_connectors(settings: Settings, sources_file: Path) -> None:
+    """The connector runner alone (scale-out role) until a signal; RoleFailed if it dies."""
+    from connectors.sdk.runner import Runner
+    from connectors.sdk.sources import load_sources
+
+    runner = Runner(settings, load_sources(sources_file))
+    worker = Worker("connectors", runner.run, runner.stop)
+    health = side_door(settings, "connectors", [])
+    health.watch("connectors", worker.alive)
+    door = serve(health, settings.metrics_port)
+    try:
+        supervise([worker])
+    finally:
+        if door:
+            door.close()
+
+
+def run_indexer(settings: Settings) -> None:
+    """The indexer alone until a signal; RoleFailed if it dies."""
+    from pipeline.index.indexer import Indexer
+
+    indexer = Indexer(settings)
+    worker = Worker("indexer", indexer.run, indexer.stop)
+    health = side_door(settings, "indexer", [(settings.indexer_group, settings.topic_articles)])
+    health.watch("indexer", worker.alive)
+    health.require("elasticsearch", elasticsearch_check(settings))
+    health.require("indexer", assigned_check(lambda: indexer.assigned))
+    door = serve(health, settings.metrics_port)
+    try:
+        supervise([worker])
+    finally:
+        if door:
+            door.close()
+
+
 def run_processor(
-    settings: Settings, loglevel: str = "warn", monitor: Callable[[], None] | None = None
+    settings: Settings,
+    loglevel: str = "warn",
+    monitor: Callable[[], None] | None = None,
+    *,
+    health: Health | None = None,
 ) -> None:
-    """Run the faust worker in this thread until SIGINT/SIGTERM."""
+    """Run the faust worker in this thread until SIGINT/SIGTERM.
+
+    Standalone (no ``health`` given) it serves its own side door; inside ``run`` the
+    caller's door gets a readiness check for the processor's partitions.
+    """
     import faust
 
     from pipeline.stream.processor import make_app
@@ -46,7 +203,22 @@ def run_processor(
     # The extraction processes (spawned) load the taggers' data themselves when they
     # start: loading it here too would only cost this process seconds and ~60 MB.
     app = make_app(settings, taggers=default_taggers(preload=False))
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    assigned: set[Any] = set()
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        assigned.clear()
+        assigned.update(args[0])  # the whole new assignment
+
+    door = None
+    if health is None:
+        health = side_door(settings, "processor", processor_groups(settings))
+        door = serve(health, settings.metrics_port)
+    health.require("processor", assigned_check(lambda: len(assigned)))
+    # override_logging=False: our handlers (text or JSON lines) stay; faust's would replace them.
+    worker = faust.Worker(
+        app, loglevel=loglevel, quiet=True, redirect_stdouts=False, override_logging=False
+    )
     if monitor:
         threading.Thread(target=monitor, name="idle-monitor", daemon=True).start()
     try:
@@ -54,10 +226,14 @@ def run_processor(
     except SystemExit as exc:
         if exc.code not in (None, 0):
             raise ProcessorFailed(f"the processor stopped with exit code {exc.code}") from exc
+    finally:
+        if door:
+            door.close()
 
 
-class ProcessorFailed(RuntimeError):
-    """The faust worker ended on an error (its traceback is in the log above)."""
+def stop_processor() -> None:
+    """Ask the faust worker in the main thread to stop (it shuts down on SIGTERM)."""
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run_all(
@@ -71,12 +247,25 @@ def run_all(
     prepare(settings)
     runner = Runner(settings, sources)
     indexer = Indexer(settings)
-    threads = [
-        threading.Thread(target=runner.run, name="connectors", daemon=True),
-        threading.Thread(target=indexer.run, name="indexer", daemon=True),
+
+    def died(worker: Worker) -> None:
+        if not worker.stopping:  # a role ended on its own: the whole job stops
+            log.critical("%s stopped: stopping the other roles", worker.name)
+            stop_processor()
+
+    workers = [
+        Worker("connectors", runner.run, runner.stop, on_exit=died),
+        Worker("indexer", indexer.run, indexer.stop, on_exit=died),
     ]
-    for t in threads:
-        t.start()
+    groups = [*processor_groups(settings), (settings.indexer_group, settings.topic_articles)]
+    health = side_door(settings, "run", groups)
+    for worker in workers:
+        health.watch(worker.name, worker.alive)
+    health.require("elasticsearch", elasticsearch_check(settings))
+    health.require("indexer", assigned_check(lambda: indexer.assigned))
+    door = serve(health, settings.metrics_port)
+    for worker in workers:
+        worker.start()
 
     def monitor() -> None:
         if exit_when_idle is None:
@@ -104,16 +293,17 @@ def run_all(
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since >= exit_when_idle:
                     log.info("idle for %.0fs: stopping", exit_when_idle)
-                    os.kill(os.getpid(), signal.SIGTERM)  # the faust worker stops on it
+                    stop_processor()
                     return
         finally:
             probe.close()
 
     try:
-        run_processor(settings, loglevel=loglevel, monitor=monitor)
+        run_processor(settings, loglevel=loglevel, monitor=monitor, health=health)
     finally:
-        runner.stop()
-        indexer.stop()
-        for t in threads:
-            t.join(timeout=60)
+        try:
+            _stop_and_join(workers)
+        finally:
+            if door:
+                door.close()
     return {"indexed": indexer.indexed, "dead_letters": indexer.dead_letters}

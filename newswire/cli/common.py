@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,14 +19,14 @@ def settings() -> Settings:
     return get_settings()
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # These libraries are chatty at INFO about every connection.
-    for noisy in ("kafka", "aiokafka", "elastic_transport", "faust", "mode", "trafilatura"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+log_format: str | None = None  # the global --log-format; else the log_format setting
+
+
+def setup_logging(level: str, role: str = "cli") -> None:
+    """Text or JSON lines (``--log-format``, ``NEWSWIRE_LOG_FORMAT``) at ``level``."""
+    from newswire.logs import configure
+
+    configure(level, log_format or settings().log_format, role)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -38,3 +38,46 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def status(message: str) -> Iterator[None]:
     with console.status(message):
         yield
+
+
+# -- --fail-on: status commands as probes and cron checks --------------------------------
+
+FAIL_ON = ("failing", "lagging")
+FailOnOpt = typer.Option(
+    [],
+    "--fail-on",
+    help="Exit non-zero when a source is failing, or when something is lagging "
+    "(repeat the option or give a comma list: failing,lagging).",
+)
+
+
+def parse_fail_on(values: list[str]) -> set[str]:
+    wanted = {v.strip().lower() for value in values for v in value.split(",") if v.strip()}
+    unknown = wanted - set(FAIL_ON)
+    if unknown:
+        raise fail(f"--fail-on takes {' or '.join(FAIL_ON)}, not {', '.join(sorted(unknown))}", 2)
+    return wanted
+
+
+def failing_sources(stats: dict[str, dict[str, Any]]) -> list[str]:
+    return [sid for sid, st in stats.items() if st.get("failing")]
+
+
+def lagging_sources(stats: dict[str, dict[str, Any]], now: float) -> list[str]:
+    """Sources overdue by more than their interval (at least a minute): the connectors
+    are not keeping up with the schedule, or not running at all."""
+    late = []
+    for sid, st in stats.items():
+        due = st.get("next_due")
+        if due and now - due > max(60.0, float(st.get("interval") or 0)):
+            late.append(sid)
+    return late
+
+
+def exit_on(problems: dict[str, list[str]], wanted: set[str]) -> None:
+    """Raise a non-zero exit naming the first kind of problem asked for that is present."""
+    for kind in FAIL_ON:
+        if kind in wanted and problems.get(kind):
+            names = problems[kind]
+            shown = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+            raise fail(f"{len(names)} {kind}: {shown}")

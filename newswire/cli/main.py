@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 from newswire import __version__
 from newswire.cli import (
     backfill,
+    common,
     connectors,
     dlq,
     kibana,
@@ -46,11 +49,22 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+    log_format: LogFormat | None = typer.Option(
+        None,
+        "--log-format",
+        help="Logs as text or json (one object per line). Default: NEWSWIRE_LOG_FORMAT, text.",
+    ),
 ) -> None:
     """newswire command line. Settings come from NEWSWIRE_* environment variables."""
+    common.log_format = log_format.value if log_format else None
 
 
 def main() -> None:

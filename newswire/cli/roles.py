@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from newswire.cli.common import console, fail, settings, setup_logging
 from newswire.runtime import DEFAULT_SOURCES
+
+if TYPE_CHECKING:
+    from wire.settings import Settings
 
 SourcesOpt = typer.Option(
     None,
@@ -20,6 +22,17 @@ SourcesOpt = typer.Option(
     dir_okay=False,
 )
 LogOpt = typer.Option("warning", "--log-level", help="debug, info, warning or error.")
+MetricsPortOpt = typer.Option(
+    None,
+    "--metrics-port",
+    help="Port of /metrics, /healthz and /readyz (default NEWSWIRE_METRICS_PORT, 9464; "
+    "0 picks a free one and logs it; negative: none).",
+)
+
+
+def _role_settings(metrics_port: int | None) -> Settings:
+    s = settings()
+    return s if metrics_port is None else s.model_copy(update={"metrics_port": metrics_port})
 
 
 def run(
@@ -31,23 +44,27 @@ def run(
         help="Stop once every source was polled and all stages stayed caught up this long.",
     ),
     log_level: str = LogOpt,
+    metrics_port: int | None = MetricsPortOpt,
 ) -> None:
     """The main job: connectors, processor and indexer in one process.
 
     Needs the stack (`newswire stack up`). Stops on Ctrl-C, or by itself with
-    --exit-when-idle.
+    --exit-when-idle; exits non-zero as soon as any of the three roles dies.
     """
     from connectors.sdk.sources import SourcesError
-    from newswire.runtime import ProcessorFailed, run_all
+    from newswire.runtime import ProcessorFailed, RoleFailed, run_all
 
-    setup_logging(log_level)
+    setup_logging(log_level, role="run")
     try:
         counts = run_all(
-            settings(), sources or DEFAULT_SOURCES, exit_when_idle, loglevel=_faust_level(log_level)
+            _role_settings(metrics_port),
+            sources or DEFAULT_SOURCES,
+            exit_when_idle,
+            loglevel=_faust_level(log_level),
         )
     except SourcesError as exc:
         raise fail(f"invalid sources file:\n{exc}") from exc
-    except ProcessorFailed as exc:
+    except (ProcessorFailed, RoleFailed) as exc:
         raise fail(str(exc)) from exc
     console.print(
         f"[green]done[/]: {counts['indexed']} articles indexed, "
@@ -88,45 +105,50 @@ def setup(
         console.print(f"[green]kibana[/]: imported {result.get('successCount', 0)} saved objects")
 
 
-def connectors(sources: Path | None = SourcesOpt, log_level: str = LogOpt) -> None:
-    """Run only the connector runner (scale-out role)."""
-    from connectors.sdk.runner import Runner
-    from connectors.sdk.sources import load_sources
-    from newswire.runtime import prepare
+def connectors(
+    sources: Path | None = SourcesOpt,
+    log_level: str = LogOpt,
+    metrics_port: int | None = MetricsPortOpt,
+) -> None:
+    """Run only the connector runner (scale-out role); exits non-zero if it dies."""
+    from connectors.sdk.sources import SourcesError
+    from newswire.runtime import RoleFailed, prepare, run_connectors
 
-    setup_logging(log_level)
-    prepare(settings())
-    runner = Runner(settings(), load_sources(sources or DEFAULT_SOURCES))
-    _run_until_signal(runner.run, runner.stop)
+    setup_logging(log_level, role="connectors")
+    s = _role_settings(metrics_port)
+    prepare(s)
+    try:
+        run_connectors(s, sources or DEFAULT_SOURCES)
+    except SourcesError as exc:
+        raise fail(f"invalid sources file:\n{exc}") from exc
+    except RoleFailed as exc:
+        raise fail(str(exc)) from exc
 
 
-def processor(log_level: str = LogOpt) -> None:
+def processor(log_level: str = LogOpt, metrics_port: int | None = MetricsPortOpt) -> None:
     """Run only the processor (a faust worker); start more for more partitions."""
-    from newswire.runtime import prepare, run_processor
+    from newswire.runtime import ProcessorFailed, prepare, run_processor
 
-    setup_logging(log_level)
-    prepare(settings())
-    run_processor(settings(), loglevel=_faust_level(log_level))
-
-
-def indexer(log_level: str = LogOpt) -> None:
-    """Run only the indexer (news.articles → Elasticsearch)."""
-    from newswire.runtime import prepare
-    from pipeline.index.indexer import Indexer
-
-    setup_logging(log_level)
-    prepare(settings())
-    role = Indexer(settings())
-    _run_until_signal(role.run, role.stop)
+    setup_logging(log_level, role="processor")
+    s = _role_settings(metrics_port)
+    prepare(s)
+    try:
+        run_processor(s, loglevel=_faust_level(log_level))
+    except ProcessorFailed as exc:
+        raise fail(str(exc)) from exc
 
 
-def _run_until_signal(target: object, stop: object) -> None:
-    thread = threading.Thread(target=target, daemon=True)  # type: ignore[arg-type]
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop())  # type: ignore[operator]
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.5)
+def indexer(log_level: str = LogOpt, metrics_port: int | None = MetricsPortOpt) -> None:
+    """Run only the indexer (news.articles → Elasticsearch); exits non-zero if it dies."""
+    from newswire.runtime import RoleFailed, prepare, run_indexer
+
+    setup_logging(log_level, role="indexer")
+    s = _role_settings(metrics_port)
+    prepare(s)
+    try:
+        run_indexer(s)
+    except RoleFailed as exc:
+        raise fail(str(exc)) from exc
 
 
 def _faust_level(level: str) -> str:

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 import typer
 import yaml
 
-from newswire.cli.common import console, fail, out, settings
+from newswire.cli.common import (
+    FailOnOpt,
+    console,
+    exit_on,
+    fail,
+    failing_sources,
+    lagging_sources,
+    out,
+    parse_fail_on,
+    settings,
+)
 from wire.clients import kafka_client_config
 
 if TYPE_CHECKING:
@@ -216,8 +226,14 @@ def _indent(text: str, spaces: int) -> str:
 
 def sources_status(
     as_json: bool = typer.Option(False, "--json", help="One JSON document, keyed by source."),
+    fail_on: list[str] = FailOnOpt,
 ) -> None:
-    """Health of every source from news.connector-state: polls, new items, errors, failing."""
+    """Health of every source from news.connector-state: polls, new items, errors, failing.
+
+    With --fail-on it exits non-zero when a source is failing, or lagging (overdue by
+    more than its interval, at least a minute): fit for cron and probes.
+    """
+    wanted = parse_fail_on(fail_on)
     import json
     import time
 
@@ -232,10 +248,12 @@ def sources_status(
     except KafkaError as exc:
         raise fail(f"cannot read {s.topic_state} from Kafka at {s.kafka_bootstrap}: {exc}") from exc
     report = {sid: st.get("stats") or {} for sid, st in sorted(states.items())}
+    now = time.time()
+    problems = {"failing": failing_sources(report), "lagging": lagging_sources(report, now)}
     if as_json:
         out.print_json(json.dumps(report))
+        exit_on(problems, wanted)
         return
-    now = time.time()
 
     def when(ts: float | None) -> str:
         if not ts:
@@ -260,6 +278,7 @@ def sources_status(
             style="red" if st.get("failing") else "",
         )
     out.print(table)
+    exit_on(problems, wanted)
 
 
 app.command("status")(sources_status)

@@ -9,12 +9,31 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from newswire.cli.common import fail, out, settings
+from newswire.cli.common import (
+    FailOnOpt,
+    exit_on,
+    fail,
+    failing_sources,
+    out,
+    parse_fail_on,
+    settings,
+)
 from wire.clients import kafka_client_config
 
 
-def status(as_json: bool = typer.Option(False, "--json", help="One JSON document.")) -> None:
-    """Consumer lag of each stage and the health of every source (from news.connector-state)."""
+def status(
+    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
+    fail_on: list[str] = FailOnOpt,
+    max_lag: int = typer.Option(
+        1000, "--max-lag", help="Records behind at which a stage counts as lagging."
+    ),
+) -> None:
+    """Consumer lag of each stage and the health of every source (from news.connector-state).
+
+    With --fail-on it exits non-zero when a source is failing or a stage lags by more
+    than --max-lag records: fit for cron and probes.
+    """
+    wanted = parse_fail_on(fail_on)
     from kafka import KafkaProducer
     from kafka.errors import KafkaError
 
@@ -43,8 +62,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON document
         "lag": lags,
         "sources": {sid: st.get("stats", {}) for sid, st in sorted(states.items())},
     }
+    problems = {
+        "failing": failing_sources(report["sources"]),
+        "lagging": [stage for stage, lag in lags.items() if lag > max_lag],
+    }
     if as_json:
         out.print_json(json.dumps(report))
+        exit_on(problems, wanted)
         return
     out.print(f"lag: processor {lags['processor']} raw items, indexer {lags['indexer']} articles")
     table = Table(title=f"{len(states)} sources")
@@ -66,3 +90,4 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON document
             style=style,
         )
     out.print(table)
+    exit_on(problems, wanted)

@@ -7,6 +7,13 @@ conflicts are done, 429/5xx and an unreachable cluster are retried with backoff 
 the partitions are paused (nothing new is consumed, nothing is lost), mapping and
 parsing errors go to the dead-letter topic with Elasticsearch's reason.
 
+Kafka outages: the offset commit after each batch retries with backoff (partitions
+paused) for up to ``index_commit_retry_seconds`` and the loop resumes by itself when
+the broker is back; only past that bound does ``run`` raise, so the role exits
+non-zero instead of hanging. A commit refused because the group rebalanced meanwhile
+is given up: the partition's new owner starts from the last commit, and indexing the
+same versions again changes nothing.
+
 Pipelined: one bulk request is in flight on a worker thread while the consumer thread
 polls, parses and serializes the next batch, so Elasticsearch and Python work at the
 same time. Each batch commits its own offsets (explicitly, in order) once it is
@@ -28,11 +35,23 @@ from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from pipeline.index.writer import BulkOutcome, Writer
 from wire.clients import kafka_client_config
+from wire.metrics import (
+    BULK_DURATION,
+    BULK_REJECTED,
+    DEAD_LETTERS,
+    FRESHNESS,
+    INDEXED,
+    STAGE_DURATION,
+    STAGE_IN,
+    STAGE_OUT,
+    error_class,
+)
 from wire.models import Article, DeadLetter
 from wire.settings import Settings
 
@@ -46,6 +65,7 @@ class Indexer:
         self._stop = threading.Event()
         self.indexed = 0
         self.dead_letters = 0
+        self.assigned = 0  # partitions the group gave us, for the readiness check
 
     def stop(self) -> None:
         self._stop.set()
@@ -78,12 +98,13 @@ class Indexer:
                     timeout_ms=0 if inflight else int(s.index_batch_seconds * 1000),
                     max_records=s.index_batch_size,
                 )
+                self.assigned = len(consumer.assignment())
                 records = [rec for batch in polled.values() for rec in batch]
                 for chunk in by_bytes(records, s.index_batch_bytes):
                     batch = self._prepare(chunk, dlq)  # while the previous bulk is in flight
                     if inflight is not None:
                         self._finish(inflight, consumer, dlq)
-                    batch.future = sender.submit(self.writer.send, batch.operations)
+                    batch.future = sender.submit(self._send, batch.operations)
                     inflight = batch
                 if not records and inflight is not None:  # nothing more to overlap with
                     self._finish(inflight, consumer, dlq)
@@ -97,7 +118,12 @@ class Indexer:
             consumer.close(autocommit=False)
             dlq.close()
 
+    def _send(self, operations: list[dict[str, Any] | bytes]) -> BulkOutcome:
+        with BULK_DURATION.time():
+            return self.writer.send(operations)
+
     def _prepare(self, records: list[ConsumerRecord], dlq: KafkaProducer) -> _Batch:
+        STAGE_IN.labels("index").inc(len(records))
         pending: list[tuple[ConsumerRecord, Article]] = []
         for rec in records:
             try:
@@ -105,14 +131,40 @@ class Indexer:
             except (ValidationError, ValueError, TypeError) as exc:
                 self._dead_letter(dlq, rec, exc)
         operations = self.writer.prepare([a for _, a in pending])
-        return _Batch(pending, operations, _next_offsets(records))
+        return _Batch(pending, operations, _next_offsets(records), started=time.monotonic())
 
     def _finish(self, batch: _Batch, consumer: KafkaConsumer, dlq: KafkaProducer) -> None:
         self._settle(batch, consumer, dlq)
+        if batch.pending:  # the batch's time per document, from parsing to settled
+            per_doc = (time.monotonic() - batch.started) / len(batch.pending)
+            for _ in batch.pending:
+                STAGE_DURATION.labels("index").observe(per_doc)
         dlq.flush()
         # Only now, and only this batch's offsets: everything up to them is in
         # Elasticsearch or the dead-letter topic.
-        consumer.commit(batch.offsets)
+        self._commit(consumer, batch.offsets)
+
+    def _commit(
+        self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]
+    ) -> None:
+        """Commit, retrying through a Kafka outage for up to ``index_commit_retry_seconds``."""
+        deadline = time.monotonic() + self.settings.index_commit_retry_seconds
+        attempt = 0
+        while True:
+            try:
+                consumer.commit(offsets)
+                if attempt:
+                    log.warning("indexer: offsets committed again after %d retries", attempt)
+                return
+            except CommitFailedError as exc:  # rebalanced: these partitions moved on
+                # The new owner re-indexes from the last commit, which changes nothing.
+                log.warning("indexer: commit refused after a rebalance: %s", exc)
+                return
+            except KafkaError as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                attempt += 1
+                self._wait(consumer, attempt, f"offset commit failed ({type(exc).__name__}: {exc})")
 
     def _settle(self, batch: _Batch, consumer: KafkaConsumer, dlq: KafkaProducer) -> None:
         """Wait for the batch's bulk request; retry or dead-letter item by item."""
@@ -132,13 +184,27 @@ class Indexer:
                 self._wait(consumer, attempt, f"Elasticsearch unavailable ({exc})")
                 continue
             future = None
-            self.indexed += len(outcome.done)
+            self._count(pending, outcome)
             for i, reason in outcome.rejected:
                 self._dead_letter(dlq, pending[i][0], MappingRejected(reason))
             pending = [pending[i] for i in outcome.retry]
             if pending:
                 attempt += 1
                 self._wait(consumer, attempt, f"{len(pending)} items asked to retry")
+
+    def _count(self, pending: list[tuple[ConsumerRecord, Article]], outcome: BulkOutcome) -> None:
+        self.indexed += len(outcome.done)
+        INDEXED.inc(len(outcome.done))
+        STAGE_OUT.labels("index").inc(len(outcome.done))
+        now = time.time()
+        for i in outcome.done:
+            fetched = pending[i][1].fetched_at
+            if fetched is not None:
+                FRESHNESS.observe(max(0.0, now - fetched.timestamp()))
+        for _, reason in outcome.rejected:
+            BULK_REJECTED.labels(reason.split(":", 1)[0]).inc()
+        if outcome.retry:
+            BULK_REJECTED.labels("retry").inc(len(outcome.retry))
 
     def _wait(self, consumer: KafkaConsumer, attempt: int, why: str) -> None:
         """Back off with the partitions paused: the group membership stays alive."""
@@ -155,8 +221,11 @@ class Indexer:
 
     def _dead_letter(self, dlq: KafkaProducer, rec: ConsumerRecord, exc: BaseException) -> None:
         self.dead_letters += 1
+        DEAD_LETTERS.labels("index", error_class(exc)).inc()
         key = rec.key.decode("utf-8", "replace") if rec.key else None
-        log.warning("indexer dead letter for %s: %s", key, exc)
+        log.warning(
+            "indexer dead letter for %s: %s", key, exc, extra={"story": key, "stage": "index"}
+        )
         letter = DeadLetter.for_error(
             "indexer",
             exc,
@@ -189,6 +258,7 @@ class _Batch:
     operations: list[dict[str, Any] | bytes]
     offsets: dict[TopicPartition, OffsetAndMetadata]  # next offset of each partition
     future: Future[BulkOutcome] | None = None
+    started: float = 0.0  # time.monotonic() when it was prepared
 
 
 def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:
