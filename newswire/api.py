@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import JSONResponse
 
 from newswire import __version__
 from pipeline.index.search import Filters, parse_when, search
@@ -91,5 +92,22 @@ def create_app(settings: Settings | None = None, client: Elasticsearch | None = 
         except (ApiError, TransportError) as exc:
             raise HTTPException(503, f"Elasticsearch: {exc}") from exc
         return {"status": "ok", "elasticsearch": status, "version": __version__}
+
+    # Probes (no API key: an orchestrator has none): the same contract as the roles'
+    # side door (newswire.observability), on the API's own port.
+    @app.get("/healthz", summary="Liveness: the process answers", tags=["probes"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "role": "api"}
+
+    @app.get("/readyz", summary="Readiness: Elasticsearch answers", tags=["probes"])
+    def readyz() -> JSONResponse:
+        try:
+            up = es.options(request_timeout=3, max_retries=0).ping()
+        except Exception:  # ping() reports most failures as False; the rest here
+            up = False
+        if up:
+            return JSONResponse({"status": "ok", "role": "api"})
+        reason = f"elasticsearch: no answer from {settings.elasticsearch_url}"
+        return JSONResponse({"status": "fail", "role": "api", "reason": reason}, 503)
 
     return app

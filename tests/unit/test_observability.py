@@ -136,3 +136,32 @@ def test_log_format_json_from_the_global_option(capsys: pytest.CaptureFixture[st
         common.setup_logging("warning")
     assert json.loads(line)["message"] == "hello there"
     assert json.loads(line)["role"] == "indexer"
+
+
+def test_api_probes_answer_without_a_key_and_follow_elasticsearch() -> None:
+    from fastapi.routing import APIRoute
+
+    from newswire.api import create_app
+
+    class FakeEs:
+        up = True
+
+        def options(self, **kwargs: object) -> FakeEs:
+            return self
+
+        def ping(self) -> bool:
+            return self.up
+
+    es = FakeEs()
+    app = create_app(Settings(), client=es)  # type: ignore[arg-type]
+    # starlette's TestClient needs an HTTP client this venv lacks: call the routes.
+    routes = {r.path: r for r in app.routes if isinstance(r, APIRoute)}
+    assert not routes["/healthz"].dependant.dependencies  # nothing asked of the caller
+    assert not routes["/readyz"].dependant.dependencies
+    assert routes["/healthz"].endpoint() == {"status": "ok", "role": "api"}
+    resp = routes["/readyz"].endpoint()
+    assert (resp.status_code, json.loads(resp.body)) == (200, {"status": "ok", "role": "api"})
+    es.up = False
+    resp = routes["/readyz"].endpoint()
+    assert resp.status_code == 503
+    assert json.loads(resp.body)["reason"].startswith("elasticsearch: no answer from http")
