@@ -19,6 +19,7 @@ from connectors.bluesky.records import DID, BadRecord, post_from_record
 from connectors.sdk.base import Cursor
 from connectors.sdk.errors import BadPayload, FatalSourceError
 from connectors.sdk.http import HttpClient, Response
+from connectors.sdk.seen import Seen
 from connectors.sdk.social import bad_payload, looks_like_html, note_rate_limit
 from wire.models import SocialPost
 
@@ -92,8 +93,11 @@ def poll_author_feed(
     The first poll of an account takes one page. Reposts and pins (``reason``) are not
     the account's own new posts and are left out.
     """
-    seen: list[str] = [u for u in state.get("seen", []) if isinstance(u, str)]
-    known = set(seen)
+    # at least what one poll can list, so a post still listed is never forgotten
+    limit = Seen.bound(SEEN_PER_ACCOUNT, max_pages * FEED_PAGE)
+    seen = Seen.from_cursor(state.get("seen"), limit=limit)
+    known = len(seen) > 0
+    taken: set[str] = set()
     result = FeedResult()
     fresh: list[SocialPost] = []
     api_cursor: str | None = None
@@ -112,21 +116,22 @@ def poll_author_feed(
             try:
                 post = feed_post(entry)
             except BadRecord as exc:
-                result.skipped.append((str(exc), json.dumps(entry, default=str)[:100_000]))
+                result.skipped.append((str(exc), json.dumps(entry, default=str)))
                 continue
             if post is None:
                 continue
-            if post.post_id in known:
+            if post.post_id in seen or post.post_id in taken:
                 reached_known = True
                 continue
-            known.add(post.post_id)
+            taken.add(post.post_id)
             fresh.append(post)
         api_cursor = data.get("cursor") if isinstance(data.get("cursor"), str) else None
         if reached_known or not api_cursor:
             break
     fresh.reverse()
-    seen += [p.post_id for p in fresh]
-    state["seen"] = seen[-SEEN_PER_ACCOUNT:]
+    for post in fresh:
+        seen.add(post.post_id)
+    state["seen"] = seen.to_cursor()
     result.posts = [p for p in fresh if keep(p)]
     return result
 

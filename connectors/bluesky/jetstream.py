@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors.sdk.base import Cursor
+from connectors.sdk.seen import StampedSeen
 
 MAX_WANTED_DIDS = 10_000
 """Jetstream's cap on ``wantedDids`` per connection."""
@@ -119,10 +120,7 @@ class ResumeState:
         self.rewind_us = rewind_us
         time_us = cursor.get("time_us")
         self.time_us: int | None = time_us if isinstance(time_us, int) else None
-        self._seen: dict[str, int] = {}
-        for entry in cursor.get("seen", []) or []:
-            if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], int):
-                self._seen[str(entry[1])] = entry[0]
+        self._seen = StampedSeen.from_cursor(cursor.get("seen"), limit=SEEN_CAP)
 
     def resume_from(self) -> int | None:
         """The ``cursor=`` to reconnect with: ``rewind_us`` before the last time handled."""
@@ -135,14 +133,13 @@ class ResumeState:
         """One event handled; ``key`` (a post delivered or dead-lettered) is remembered."""
         self.time_us = time_us if self.time_us is None else max(self.time_us, time_us)
         if key is not None:
-            self._seen[key] = time_us
+            self._seen.add(key, time_us)
 
     def to_cursor(self) -> Cursor:
         """The JSON cursor, keeping only keys a reconnect could replay."""
-        floor = self.resume_from()
-        # >= : a server that replays from the cursor inclusively must still find it
-        kept = sorted((t, key) for key, t in self._seen.items() if floor is None or t >= floor)
-        cursor: Cursor = {"seen": [[t, key] for t, key in kept[-SEEN_CAP:]]}
+        # >= (pairs' floor): a server that replays from the cursor inclusively must find it
+        kept = self._seen.pairs(self.resume_from())
+        cursor: Cursor = {"seen": [[t, key] for t, key in kept]}
         if self.time_us is not None:
             cursor["time_us"] = self.time_us
         return cursor

@@ -28,6 +28,7 @@ from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
 from connectors.sdk.apis import fetch_feed
 from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError, SkipItem
 from connectors.sdk.http import Response
+from connectors.sdk.seen import Seen
 from connectors.sdk.social import (
     RETRY_AT,
     SocialConfig,
@@ -194,7 +195,7 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
         posts: list[tuple[SocialPost, str | None, str]] = []
         ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")]
         for status in statuses:
-            payload = json.dumps(status, ensure_ascii=False)[:100_000]
+            payload = json.dumps(status, ensure_ascii=False)
             try:
                 post = status_post(status, self._host)
                 original = status.get("reblog") or status
@@ -228,15 +229,16 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
             return Page(cursor=cursor, stats={"not_modified": 1})
         parsed, validators = fetched
         title = parsed.feed.get("title") if self.config.account else None
-        seen: list[str] = list(cursor.get("seen", []))
+        seen = Seen.from_cursor(
+            cursor.get("seen"), limit=Seen.bound(SEEN_LIMIT, len(parsed.entries))
+        )
         page = Page(cursor=cursor)
         posts: list[tuple[SocialPost, str | None, str]] = []
         for entry in parsed.entries:
             guid = entry.get("id") or entry.get("link")
-            if not guid or guid in seen:
+            if not guid or not seen.add(guid):
                 continue
-            seen.append(guid)
-            payload = repr(dict(entry))[:100_000]
+            payload = repr(dict(entry))
             try:
                 post = rss_post(entry, title, self._host)
                 posts.append((post, entry.get("summary") or None, payload))
@@ -244,7 +246,7 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
                 page.skipped.append((f"mastodon rss item: {type(exc).__name__}: {exc}", payload))
         self._emit(page, posts)
         cursor.update(
-            seen=seen[-SEEN_LIMIT:],
+            seen=seen.to_cursor(),
             **validators,
         )
         return page

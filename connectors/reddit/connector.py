@@ -27,6 +27,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from connectors.reddit.mapping import atom_post, thing_post
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
 from connectors.sdk.errors import FatalSourceError, RetriableError, SkipItem
+from connectors.sdk.seen import Seen
 from connectors.sdk.social import (
     SocialConfig,
     bad_payload,
@@ -188,7 +189,7 @@ class RedditConnector(PollingConnector[RedditConfig]):
         if not parsed.entries and parsed.get("bozo"):
             raise bad_payload(resp, f"not a feed ({parsed.get('bozo_exception')})")
         cursor["body_hash"] = resp.body_hash
-        return [(e, repr(dict(e))[:100_000]) for e in parsed.entries], headers
+        return [(e, repr(dict(e))) for e in parsed.entries], headers
 
     # -- OAuth: the JSON API -----------------------------------------------------------
 
@@ -242,15 +243,14 @@ class RedditConnector(PollingConnector[RedditConfig]):
             raise bad_payload(resp, "not a Listing (no data.children)") from exc
         if not isinstance(children, list):
             raise bad_payload(resp, "not a Listing (children is not a list)")
-        rows = [(c, json.dumps(c, ensure_ascii=False)[:100_000]) for c in children]
+        rows = [(c, json.dumps(c, ensure_ascii=False)) for c in children]
         return rows, dict(resp.headers)
 
     # -- shared ------------------------------------------------------------------------
 
     def _page(self, cursor: Cursor, rows: list[tuple[Any, str]] | None, wait: float | None) -> Page:
         page = Page(cursor=cursor, interval_hint=wait)
-        seen: list[str] = [s for s in cursor.get("seen", []) if isinstance(s, str)]
-        seen_set = set(seen)
+        seen = Seen.from_cursor(cursor.get("seen"), limit=Seen.bound(SEEN_LIMIT, len(rows or [])))
         mapper = thing_post if self.config.oauth else atom_post
         posts: list[SocialPost] = []
         for row, payload in reversed(rows or []):  # oldest first, like the other connectors
@@ -259,10 +259,8 @@ class RedditConnector(PollingConnector[RedditConfig]):
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 page.skipped.append((f"reddit post: {type(exc).__name__}: {exc}", payload))
                 continue
-            if post.post_id in seen_set:
+            if not seen.add(post.post_id):
                 continue
-            seen.append(post.post_id)
-            seen_set.add(post.post_id)
             try:
                 page.items.append(social_item(self, post, html=html, title=title))
                 posts.append(post)
@@ -272,7 +270,7 @@ class RedditConnector(PollingConnector[RedditConfig]):
                 page.skipped.append((f"reddit post {post.post_id}: {exc}", payload))
         if self.config.follow_links:
             page.items.extend(follow_links(self, posts, stats=page.stats))
-        cursor["seen"] = seen[-SEEN_LIMIT:]
+        cursor["seen"] = seen.to_cursor()
         return page
 
 

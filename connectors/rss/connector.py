@@ -28,12 +28,13 @@ from connectors.sdk.apis import bad_payload
 from connectors.sdk.errors import ConnectorError, FatalSourceError
 from connectors.sdk.http import Response
 from connectors.sdk.schedule import feed_interval_hint
+from connectors.sdk.seen import Seen
 from wire.models import RawItem
 from wire.urls import normalize_url
 
 log = logging.getLogger(__name__)
 
-SEEN_LIMIT = 2000  # keys remembered per feed; larger than any sane feed's item count
+SEEN_LIMIT = 2000  # keys remembered per feed at least; raised to max_entries and the feed's length
 
 
 class RssConfig(ConnectorConfig):
@@ -80,30 +81,41 @@ class RssConnector(PollingConnector[RssConfig]):
             if worked:
                 raise bad_payload(resp, reason)
             raise FatalSourceError(f"{url}: {reason}")
-        seen: list[str] = list(cursor.get("seen", []))
-        seen_set = set(seen)
+        entries = parsed.entries
+        # The memory holds at least every key the feed lists: a key forgotten while still
+        # listed would go out again.
+        limit = Seen.bound(SEEN_LIMIT, self.config.max_entries, len(entries))
+        seen = Seen.from_cursor(cursor.get("seen"), limit=limit)
         items: list[RawItem] = []
         skipped: list[tuple[str, str | bytes | None]] = []
-        for entry in parsed.entries[: self.config.max_entries]:
+        for entry in entries[: self.config.max_entries]:
             key = _entry_key(entry)
             if not key:  # nothing to tell it from the next poll's copy: not an item
-                skipped.append(
-                    ("feed entry has neither a link nor an id", repr(dict(entry))[:100_000])
-                )
+                skipped.append(("feed entry has neither a link nor an id", repr(dict(entry))))
                 continue
-            if key in seen_set:
+            if not seen.add(key):
                 continue
             try:
                 items.append(self._item(entry, key))
             except (ConnectorError, ValueError) as exc:
-                skipped.append((f"{type(exc).__name__}: {exc}", repr(dict(entry))[:100_000]))
-            seen.append(key)
-            seen_set.add(key)
+                skipped.append((f"{type(exc).__name__}: {exc}", repr(dict(entry))))
+        # Entries past max_entries that are new are not taken: counted (once, as they are
+        # remembered) and reported in the source's health, never dropped unseen.
+        dropped = sum(
+            1 for e in entries[self.config.max_entries :] if (k := _entry_key(e)) and seen.add(k)
+        )
+        if dropped:
+            log.warning(
+                "source %s: %d new entries past max_entries=%d not taken",
+                self.source.id,
+                dropped,
+                self.config.max_entries,
+            )
         new_cursor = {
             "etag": resp.headers.get("etag"),
             "last_modified": resp.headers.get("last-modified"),
             "body_hash": resp.body_hash,
-            "seen": seen[-SEEN_LIMIT:],
+            "seen": seen.to_cursor(),
         }
         if feed_url:
             new_cursor.update(site_url=site, feed_url=feed_url)
@@ -111,6 +123,7 @@ class RssConnector(PollingConnector[RssConfig]):
             items=items,
             cursor=new_cursor,
             skipped=skipped,
+            stats={"dropped": dropped} if dropped else {},
             interval_hint=feed_interval_hint(parsed),
         )
 

@@ -10,9 +10,16 @@ Connectors raise these; the runner acts on the class, never on the message:
 - ``FatalSourceError``: this source cannot work as configured (401, 404, bad config):
   report it and stop polling it until the configuration changes.
 - ``SkipItem``: one item is bad; it goes to the dead-letter topic and the page goes on.
+
+Which HTTP status becomes which error, and how ``Retry-After`` is read, is decided here
+too (``status_error``, ``retry_after``), once for the HTTP client and the WebSocket
+opener alike.
 """
 
 from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
 
 
 class ConnectorError(Exception):
@@ -53,3 +60,38 @@ class SkipItem(ConnectorError):
     def __init__(self, message: str, payload: str | bytes | None = None) -> None:
         super().__init__(message)
         self.payload = payload
+
+
+# -- HTTP status classes: one mapping for every request path (HTTP client, WebSocket) --
+
+FATAL_STATUSES = frozenset({400, 401, 403, 404, 405, 410, 451})
+"""Answers that will not change by asking again: the source is configured wrong."""
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+"""Answers that say when to come back (``Retry-After``); without it, ``RETRY_AFTER_DEFAULT``."""
+RETRY_AFTER_DEFAULT = 60.0
+
+
+def retry_after(value: str | None, default: float = RETRY_AFTER_DEFAULT) -> float:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 10.2.3);
+    ``default`` when it is missing or unreadable."""
+    if not value:
+        return default
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return default
+
+
+def status_error(
+    status: int, message: str, retry_after_header: str | None = None
+) -> ConnectorError:
+    """The error an HTTP ``status`` of 400 or more raises: ``RetryAfter`` for 429/503 (with
+    the header's delay), ``FatalSourceError`` for the statuses that will not pass, else
+    ``RetriableError`` (5xx, 408, 425, ...)."""
+    if status in RETRY_AFTER_STATUSES:
+        return RetryAfter(retry_after(retry_after_header), message, status=status)
+    if status in FATAL_STATUSES:
+        return FatalSourceError(message, status=status)
+    return RetriableError(message, status=status)

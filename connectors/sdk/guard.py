@@ -41,10 +41,16 @@ def check_peer(resp: httpx.Response) -> None:
         refuse_private(resp.url.host, str(peer[0]))
 
 
-def refuse_private(host: str, address: str) -> None:
+def check_socket(sock: socket.socket, url: str) -> None:
+    """Refuse a socket connected to a non-public address (a WebSocket opened by hand)."""
+    refuse_private(url, str(sock.getpeername()[0]), how="connected to")
+
+
+def refuse_private(host: str, address: str, *, how: str = "resolves to") -> None:
+    """Raise ``FatalSourceError`` unless ``address`` is public (the one address rule)."""
     addr = ipaddress.ip_address(address.split("%", 1)[0])
     if not addr.is_global:
         raise FatalSourceError(
-            f"{host} resolves to a non-public address ({addr}); "
+            f"{host} {how} a non-public address ({addr}); "
             "set NEWSWIRE_HTTP_ALLOW_PRIVATE=true to allow it"
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from connectors.sdk.errors import RetryAfter
@@ -76,15 +75,3 @@ class Origins:
     def ask_delay(self, origin: Origin, seconds: float | None) -> None:
         """The site's own Crawl-delay: honoured when longer than ours, up to ``max_delay``."""
         origin.interval = max(self.interval, min(seconds or 0.0, self.max_delay))
-
-
-def retry_after(value: str | None, default: float = 60.0) -> float:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return default
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return default

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
+from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter, status_error
 from connectors.sdk.guard import check_peer, check_url
-from connectors.sdk.hosts import Origin, Origins, retry_after
+from connectors.sdk.hosts import Origin, Origins
 from connectors.sdk.robots import (
     MAX_ROBOTS_BYTES,
     RobotsPolicy,
@@ -41,8 +41,6 @@ from connectors.sdk.robots import (
 
 if TYPE_CHECKING:
     from wire.settings import Settings
-
-_FATAL = {400, 401, 403, 404, 405, 410, 451}
 
 
 class RedirectLoop(FatalSourceError):
@@ -331,18 +329,14 @@ class HttpClient:
         return b"".join(chunks)
 
     def _raise_for_status(self, resp: httpx.Response, origin: Origin) -> None:
-        status = resp.status_code
-        if status < 400:
+        if resp.status_code < 400:
             return
-        if status in (429, 503):
-            header = resp.headers.get("retry-after")
-            seconds = retry_after(header)
-            if header:  # the server's word holds for its other URLs (our other sources) too
-                self._origins.pause(origin, seconds)
-            raise RetryAfter(seconds, f"HTTP {status} from {resp.url}", status=status)
-        if status in _FATAL:
-            raise FatalSourceError(f"HTTP {status} from {resp.url}", status=status)
-        raise RetriableError(f"HTTP {status} from {resp.url}", status=status)
+        header = resp.headers.get("retry-after")
+        exc = status_error(resp.status_code, f"HTTP {resp.status_code} from {resp.url}", header)
+        if isinstance(exc, RetryAfter) and header:
+            # the server's word holds for its other URLs (our other sources) too
+            self._origins.pause(origin, exc.seconds)
+        raise exc
 
     # -- robots.txt ----------------------------------------------------------------------
 

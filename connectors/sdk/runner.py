@@ -11,11 +11,13 @@ next is decided by ``connectors.sdk.schedule`` (configured interval, the feed's 
 the observed rate of new items; backoff after failures). The runner never stops on a
 source's failure: a source that keeps failing is marked ``failing`` in its stats and
 logged, and keeps being retried.
+
+What is written besides the schedule (items, dead letters with their one payload trim,
+batched source states) is in ``connectors.sdk.runner_output``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import itertools
 import logging
@@ -31,6 +33,7 @@ from connectors.sdk.base import Connector, Cursor, Page
 from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError, RetryAfter
 from connectors.sdk.http import HttpClient
 from connectors.sdk.registry import load
+from connectors.sdk.runner_output import DELIVERY_TIMEOUT, Output, StateBatch
 from connectors.sdk.schedule import (
     DEFAULT_POLICY,
     FailureKind,
@@ -44,14 +47,11 @@ from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
 from connectors.sdk.stream import StreamingConnector
 from wire.clients import kafka_client_config
-from wire.models import DeadLetter, RawItem
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 
 STATE_FLUSH_SECONDS = 1.0  # counters-only state changes are saved this often, batched
-DELIVERY_TIMEOUT = 120.0  # seconds to wait for Kafka to acknowledge a page's items
-MAX_LETTER_BYTES = 100_000  # of a refused body kept in its dead letter
 
 
 @dataclass
@@ -109,9 +109,8 @@ class Runner:
         self._heap: list[tuple[float, int, str]] = []
         self._order = itertools.count()
         self._stop = threading.Event()
-        self._state_lock = threading.Lock()
-        self._send_lock = threading.Lock()
-        self._unsaved: dict[str, dict[str, Any]] = {}
+        self._output = Output(self.producer, settings)
+        self._states = StateBatch(self.state)
         self._sources: dict[str, _Scheduled] = {}
         saved = self.state.load_all()
         for source in sources:
@@ -161,13 +160,13 @@ class Runner:
             worker.start()
         try:
             while not self._stop.wait(STATE_FLUSH_SECONDS):
-                self._flush_states()
+                self._states.flush()
         finally:
             self.stop()
             for worker in workers:
                 worker.join()
             self._close_connectors()
-            self._flush_states()
+            self._states.flush()
             self.producer.flush(timeout=30)
             self.http.close()
 
@@ -258,7 +257,7 @@ class Runner:
         except RetryAfter as exc:
             delay = self._failed(sched, exc, "retry_after", exc.seconds)
         except BadPayload as exc:
-            self._letter_payload(sched, exc)
+            sched.bad_payload = self._output.refused_body(sched.source.id, exc, sched.bad_payload)
             delay = self._failed(sched, exc, "retriable")
         except RetriableError as exc:
             delay = self._failed(sched, exc, "retriable")
@@ -272,10 +271,10 @@ class Runner:
 
     def _deliver(self, sched: _Scheduled, page: Page) -> float:
         """Produce the page, wait for Kafka, then count, schedule and save the cursor."""
-        sent = [self._send_item(item) for item in page.items]
+        sent = [self._output.send_item(item) for item in page.items]
         futures = [fut for fut, _ in sent]
         for reason, payload in page.skipped:  # dead letters are acknowledged too
-            futures.append(self._dead_letter(sched.source.id, ValueError(reason), payload))
+            futures.append(self._output.dead_letter(sched.source.id, ValueError(reason), payload))
         for fut in futures:  # this page's own acks: no flush() holding up other workers
             fut.get(timeout=DELIVERY_TIMEOUT)
         health, now, new = sched.health, time.time(), sum(raw for _, raw in sent)
@@ -314,39 +313,6 @@ class Runner:
             log.info("source %s: %d new items", sched.source.id, new)
         return delay
 
-    def _send_item(self, item: RawItem) -> tuple[Any, bool]:
-        """Produce one item: (its future, True), or (future, False) when it was too big
-        to keep and went to the dead-letter topic instead."""
-        value = item.to_json_bytes()
-        if len(value) > self.settings.max_raw_bytes:
-            if not (item.content or item.summary):
-                too_big = ValueError(f"raw item of {len(value)} bytes exceeds the cap")
-                return self._dead_letter(item.key, too_big, value[:MAX_LETTER_BYTES]), False
-            # Keep the story: drop the raw HTML, the processor falls back to the feed text.
-            value = item.model_copy(update={"html": None}).to_json_bytes()
-        return self.producer.send(self.settings.topic_raw, key=item.key.encode(), value=value), True
-
-    def _letter_payload(self, sched: _Scheduled, exc: BadPayload) -> None:
-        """A body the source should not have sent goes to the dead letters with the reason,
-        once: the same body again (a maintenance page all night) is only counted."""
-        body = exc.payload if isinstance(exc.payload, bytes) else (exc.payload or "").encode()
-        digest = hashlib.blake2b(body, digest_size=16).hexdigest()
-        if digest == sched.bad_payload:
-            return
-        try:
-            payload = body[:MAX_LETTER_BYTES]
-            self._dead_letter(sched.source.id, exc, payload).get(timeout=DELIVERY_TIMEOUT)
-        except Exception:  # Kafka trouble: the failure is still reported in the source's health
-            log.exception("source %s: could not send the refused payload", sched.source.id)
-            return
-        sched.bad_payload = digest
-
-    def _dead_letter(self, key: str, exc: BaseException, payload: str | bytes | None) -> Any:
-        letter = DeadLetter.for_error("connector", exc, payload, key=key)
-        return self.producer.send(
-            self.settings.topic_dlq, key=key.encode(), value=letter.to_json_bytes()
-        )
-
     def _failed(
         self,
         sched: _Scheduled,
@@ -379,34 +345,9 @@ class Runner:
         self._save(sched, now=False)  # the failure is reported; the cursor stays as it was
         return delay
 
-    # -- state -------------------------------------------------------------------------
+    # -- state -----------------------------------------------------------------------
 
     def _save(self, sched: _Scheduled, *, now: bool) -> None:
         """Queue the source's state; ``now`` sends it at once (its items are acked)."""
         snapshot = {"cursor": sched.cursor, "stats": sched.health.as_dict()}
-        with self._state_lock:
-            self._unsaved[sched.source.id] = snapshot
-        if now:
-            self._flush_states(sched.source.id)
-
-    def _flush_states(self, only: str | None = None) -> None:
-        """Send queued states. ``_send_lock`` keeps a source's saves in the order they were
-        made; ``_state_lock`` is held only to take them, so workers never wait on Kafka."""
-        with self._send_lock:
-            with self._state_lock:
-                if only is None:
-                    batch, self._unsaved = self._unsaved, {}
-                else:
-                    snapshot = self._unsaved.pop(only, None)
-                    batch = {only: snapshot} if snapshot is not None else {}
-            for source_id, state in batch.items():
-                try:
-                    self.state.send(source_id, state).add_errback(
-                        lambda exc, sid=source_id: log.warning(
-                            "source %s: state not saved: %s", sid, exc
-                        )
-                    )
-                except Exception as exc:  # Kafka itself may be the trouble: try again later
-                    log.warning("source %s: could not save its state: %s", source_id, exc)
-                    with self._state_lock:
-                        self._unsaved.setdefault(source_id, state)
+        self._states.save(sched.source.id, snapshot, now=now)

@@ -88,6 +88,7 @@ def new_connector(
         "from pydantic import Field, HttpUrl",
         "from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector",
         "from connectors.sdk.apis import bad_payload",
+        "from connectors.sdk.seen import Seen",
         "from wire.models import RawItem",
         "from wire.urls import normalize_url",
     ]

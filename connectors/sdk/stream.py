@@ -39,7 +39,6 @@ through the same policy.
 from __future__ import annotations
 
 import copy
-import ipaddress
 import logging
 import random
 import socket
@@ -58,14 +57,12 @@ from websockets.frames import CloseCode
 from websockets.sync.client import ClientConnection, connect
 
 from connectors.sdk.base import C, Connector, Cursor, Page
-from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
+from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter, status_error
+from connectors.sdk.guard import check_socket
 from connectors.sdk.http import HttpClient
 from wire.models import RawItem, SourceRef
 
 log = logging.getLogger(__name__)
-
-_FATAL_STATUS = {400, 401, 403, 404, 405, 410, 451}
-MAX_DEAD_LETTER_PAYLOAD = 100_000
 
 
 @dataclass
@@ -81,9 +78,8 @@ class Batch:
         self.stats[name] = self.stats.get(name, 0) + n
 
     def skip(self, reason: str, payload: str | bytes | None) -> None:
-        """Send one message to the dead-letter topic with ``reason``; the stream goes on."""
-        if payload is not None and len(payload) > MAX_DEAD_LETTER_PAYLOAD:
-            payload = payload[:MAX_DEAD_LETTER_PAYLOAD]
+        """Send one message to the dead-letter topic with ``reason``; the stream goes on
+        (the runner trims the payload)."""
         self.skipped.append((reason, payload))
 
 
@@ -285,7 +281,8 @@ def open_websocket(
     except OSError as exc:
         raise RetriableError(f"cannot connect to {url}: {exc}") from exc
     try:
-        _check_peer(http, sock, url)
+        if not http.allow_private:
+            check_socket(sock, url)
         sock.settimeout(None)  # the connection's own threads read it; pings detect death
         return connect(
             url,
@@ -304,39 +301,19 @@ def open_websocket(
         raise _mapped(exc, url) from exc
 
 
-def _check_peer(http: HttpClient, sock: socket.socket, url: str) -> None:
-    if http.allow_private:
-        return
-    address = ipaddress.ip_address(sock.getpeername()[0])
-    if not address.is_global:
-        raise FatalSourceError(
-            f"{url} connected to a non-public address ({address}); "
-            "set NEWSWIRE_HTTP_ALLOW_PRIVATE=true to allow it"
-        )
-
-
 def _mapped(exc: BaseException, url: str) -> BaseException:
     if isinstance(exc, FatalSourceError | RetriableError) or not isinstance(exc, Exception):
         return exc
     status_exc = exc if isinstance(exc, InvalidStatus) else exc.__cause__
     if isinstance(status_exc, InvalidStatus):
-        status = status_exc.response.status_code
-        if status in (429, 503):
-            seconds = _retry_after(status_exc.response.headers.get("Retry-After"))
-            return RetryAfter(seconds, f"HTTP {status} opening {url}", status=status)
-        if status in _FATAL_STATUS:
-            return FatalSourceError(f"HTTP {status} opening {url}", status=status)
+        status, headers = status_exc.response.status_code, status_exc.response.headers
         if 300 <= status < 400:
-            where = status_exc.response.headers.get("Location", "?")
+            where = headers.get("Location", "?")
             return FatalSourceError(f"{url} redirects to {where}: configure that URL instead")
-        return RetriableError(f"HTTP {status} opening {url} (no WebSocket)", status=status)
+        if status < 400:  # a 200 instead of 101: the server speaks no WebSocket here
+            return RetriableError(f"HTTP {status} opening {url} (no WebSocket)", status=status)
+        return status_error(status, f"HTTP {status} opening {url}", headers.get("Retry-After"))
     if isinstance(exc, InvalidURI):
         return FatalSourceError(f"invalid WebSocket URL {url}: {exc}")
     # a refused or reset connection, a timeout, a garbled handshake: all pass with time
     return RetriableError(f"{type(exc).__name__} opening {url}: {exc}")
-
-
-def _retry_after(value: str | None, default: float = 60.0) -> float:
-    if value and value.strip().isdigit():
-        return float(value)
-    return default

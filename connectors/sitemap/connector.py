@@ -27,6 +27,7 @@ from pydantic import Field, HttpUrl
 from connectors.sdk import ConnectorConfig, Cursor, Page, PollingConnector
 from connectors.sdk.base import Capabilities
 from connectors.sdk.errors import ConnectorError, FatalSourceError, RetriableError
+from connectors.sdk.seen import StampedSeen
 from connectors.sitemap.parse import SitemapError, SitemapUrl, parse_sitemap
 from wire.models import RawItem
 from wire.urls import normalize_url
@@ -70,7 +71,7 @@ class SitemapConnector(PollingConnector[SitemapConfig]):
         previous: dict[str, dict[str, Any]] = cursor.get("sitemaps", {})
         walk = _Walk(budget=self.config.max_sitemaps)
         self._read(str(self.config.url), 0, previous, walk, cutoff)
-        seen: dict[str, int] = dict(cursor.get("seen", {}))
+        seen = StampedSeen.from_cursor(cursor.get("seen"), limit=SEEN_LIMIT)
         candidates = self._candidates(walk, seen, cutoff, now)
         page = Page()
         taken = candidates[: self.config.max_articles]
@@ -84,13 +85,13 @@ class SitemapConnector(PollingConnector[SitemapConfig]):
                 break
             except (ConnectorError, ValueError) as exc:
                 page.skipped.append((f"{type(exc).__name__}: {exc}", url.loc))
-            seen[_hash(normalize_url(url.loc))] = _epoch(url.date or now)
+            seen.add(_hash(normalize_url(url.loc)), _epoch(url.date or now))
         capped = len(candidates) > len(taken)
         page.more = capped and not deferred  # more pages are listed: come back at once
         # Validators are kept only when every listed page was handled; otherwise the next
         # poll must read the sitemaps again to find the pages still waiting.
         validators = previous if capped or deferred else walk.validators
-        page.cursor = {"sitemaps": validators, "seen": _prune(seen, _epoch(cutoff))}
+        page.cursor = {"sitemaps": validators, "seen": _window(seen, _epoch(cutoff))}
         walk.stats["pending"] = len(candidates) - len(page.items) - len(page.skipped)
         if page.items or page.skipped:  # an unchanged index whose children had news
             walk.stats.pop("not_modified", None)
@@ -172,7 +173,7 @@ class SitemapConnector(PollingConnector[SitemapConfig]):
     # -- the pages ---------------------------------------------------------------------------
 
     def _candidates(
-        self, walk: _Walk, seen: dict[str, int], cutoff: datetime, now: datetime
+        self, walk: _Walk, seen: StampedSeen, cutoff: datetime, now: datetime
     ) -> list[SitemapUrl]:
         """New pages in the window, oldest first; refreshes the dates of known ones."""
         fresh: dict[str, SitemapUrl] = {}
@@ -189,7 +190,7 @@ class SitemapConnector(PollingConnector[SitemapConfig]):
                 continue
             key = _hash(normalize_url(url.loc))
             if key in seen:
-                seen[key] = max(seen[key], _epoch(date))  # an updated story stays known
+                seen.add(key, _epoch(date))  # an updated story stays known, at its later date
             elif key not in fresh:
                 fresh[key] = url
         return sorted(fresh.values(), key=lambda u: u.date or now)
@@ -221,7 +222,6 @@ def _epoch(value: datetime) -> int:
     return int(value.timestamp())
 
 
-def _prune(seen: dict[str, int], cutoff: int) -> dict[str, int]:
+def _window(seen: StampedSeen, cutoff: int) -> dict[str, int]:
     """Keys whose latest date is still in the window, newest first, at most SEEN_LIMIT."""
-    kept = sorted(((k, v) for k, v in seen.items() if v >= cutoff), key=lambda kv: -kv[1])
-    return dict(kept[:SEEN_LIMIT])
+    return {key: date for date, key in reversed(seen.pairs(cutoff))}

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
 from connectors.sdk.errors import FatalSourceError, SkipItem
+from connectors.sdk.seen import Seen
 from connectors.sdk.social import (
     SocialConfig,
     bad_payload,
@@ -88,7 +89,8 @@ class TelegramConnector(PollingConnector[TelegramConfig]):
         else:
             extra_pages = self.config.backfill_pages if last_id is None else 0
         pages_left = self.config.max_pages
-        bad_seen = [h for h in cursor.get("bad", []) if isinstance(h, str)]
+        bad_seen = Seen.from_cursor(cursor.get("bad"), limit=BAD_LIMIT)
+        bad_listed = 0
         page = Page()
         fresh: dict[int, Message] = {}
         reached = False
@@ -102,9 +104,9 @@ class TelegramConnector(PollingConnector[TelegramConfig]):
             top = max(top or 0, *ids)
             fresh.update({m.id: m for m in messages if m.id and m.id > (last_id or 0)})
             for m in messages:
+                bad_listed += not m.id
                 digest = hashlib.sha1(m.payload.encode()).hexdigest()[:16]
-                if not m.id and digest not in bad_seen:  # dead-lettered once, not per poll
-                    bad_seen.append(digest)
+                if not m.id and bad_seen.add(digest):  # dead-lettered once, not per poll
                     page.skipped.append((m.error or "unparsable message", m.payload))
             oldest = min(ids)
             if last_id is not None and oldest <= last_id + 1:
@@ -124,7 +126,8 @@ class TelegramConnector(PollingConnector[TelegramConfig]):
             page.cursor = {"last_id": last_id, "walk": walk}
             page.more = True
         if bad_seen:
-            page.cursor["bad"] = bad_seen[-BAD_LIMIT:]
+            bad_seen.limit = Seen.bound(BAD_LIMIT, bad_listed)  # all still listed are kept
+            page.cursor["bad"] = bad_seen.to_cursor()
         return page
 
     def _fetch(self, before: int | None, page: Page) -> list[Message]:

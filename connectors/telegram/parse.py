@@ -75,14 +75,14 @@ def parse_page(content: bytes) -> list[Message]:
     if len(root.xpath(_ANY_MESSAGE)) > len(nodes):  # a message block without data-post
         for node in root.xpath(_ANY_MESSAGE):
             if node.get("data-post") is None:
-                payload = etree.tostring(node, encoding="unicode")[:100_000]
+                payload = etree.tostring(node, encoding="unicode")
                 out.append(Message(0, error="message without data-post", payload=payload))
     return out
 
 
 def _message(node: Any) -> Message:
     data_post = node.get("data-post", "")
-    payload = etree.tostring(node, encoding="unicode")[:100_000]
+    payload = etree.tostring(node, encoding="unicode")
     channel, _, number = data_post.rpartition("/")
     if not channel or not number.isdigit():
         return Message(0, error=f"bad data-post {data_post!r}", payload=payload)

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 from connectors.sdk import Capabilities, Cursor, Page, PollingConnector
 from connectors.sdk.apis import fetch_feed
 from connectors.sdk.errors import SkipItem
+from connectors.sdk.seen import Seen
 from connectors.sdk.social import (
     SocialConfig,
     entry_time,
@@ -95,22 +96,21 @@ class XBridgeConnector(PollingConnector[XBridgeConfig]):
             return Page(cursor=cursor, stats={"not_modified": 1})
         parsed, validators = fetched
         names = _feed_names(parsed.feed.get("title"))
-        seen: list[str] = [s for s in cursor.get("seen", []) if isinstance(s, str)]
-        seen_set = set(seen)
+        seen = Seen.from_cursor(
+            cursor.get("seen"), limit=Seen.bound(SEEN_LIMIT, len(parsed.entries))
+        )
         page = Page()
         posts: list[SocialPost] = []
         bridge_host = urlsplit(url).hostname or ""
         for entry in reversed(parsed.entries):  # oldest first
-            payload = repr(dict(entry))[:100_000]
+            payload = repr(dict(entry))
             try:
                 post, html = _post(entry, names, bridge_host)
             except ValueError as exc:
                 page.skipped.append((f"x bridge item: {exc}", payload))
                 continue
-            if post.post_id in seen_set:
+            if not seen.add(post.post_id):
                 continue
-            seen.append(post.post_id)
-            seen_set.add(post.post_id)
             try:
                 page.items.append(social_item(self, post, html=html))
                 posts.append(post)
@@ -121,7 +121,7 @@ class XBridgeConnector(PollingConnector[XBridgeConfig]):
         if self.config.follow_links:
             page.items.extend(follow_links(self, posts, stats=page.stats))
         page.cursor = {
-            "seen": seen[-SEEN_LIMIT:],
+            "seen": seen.to_cursor(),
             **validators,
         }
         return page

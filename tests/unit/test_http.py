@@ -11,10 +11,16 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter
-from connectors.sdk.hosts import retry_after
+from connectors.sdk.errors import (
+    FatalSourceError,
+    RetriableError,
+    RetryAfter,
+    retry_after,
+    status_error,
+)
 from connectors.sdk.http import HttpClient
 from connectors.sdk.robots import RobotsDisallowed, product_token
+from connectors.sdk.stream import open_websocket
 from tests.support.httpserver import Reply, http_server
 
 ROBOTS = """\
@@ -308,3 +314,30 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert 290 < retry_after(formatdate(time.time() + 300, usegmt=True)) <= 300
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # already past
     assert retry_after("soon") == 60 and retry_after(None) == 60
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (429, RetryAfter),
+        (503, RetryAfter),
+        (404, FatalSourceError),
+        (451, FatalSourceError),
+        (500, RetriableError),
+        (408, RetriableError),
+    ],
+)
+def test_one_status_mapping_for_every_request_path(status: int, expected: type) -> None:
+    exc = status_error(status, f"HTTP {status}", "7")
+    assert type(exc) is expected and exc.status == status  # type: ignore[attr-defined]
+    if expected is RetryAfter:
+        assert isinstance(exc, RetryAfter) and exc.seconds == 7
+
+
+def test_a_websocket_refused_with_a_retry_after_date_waits_until_then() -> None:
+    # The WebSocket opener reads Retry-After like the HTTP client: HTTP dates included.
+    later = formatdate(time.time() + 300, usegmt=True)
+    busy = Reply(429, "busy", {"Retry-After": later})
+    with http_server({"/ws": busy}) as srv, pytest.raises(RetryAfter) as caught:
+        open_websocket(_client(), srv.url("/ws").replace("http://", "ws://"))
+    assert 290 < caught.value.seconds <= 300 and caught.value.status == 429

@@ -95,3 +95,46 @@ def test_a_feed_that_worked_and_now_serves_a_page_is_a_bad_payload() -> None:
     # retried, and the body kept for the dead letter, not a configuration error
     assert page_error.value.payload == maintenance.encode()
     assert cut_error.value.payload == broken.encode()
+
+
+def _big_feed(first: int, last: int) -> str:
+    """An RSS feed listing entries ``last`` down to ``first`` (newest first)."""
+    items = "".join(
+        f"<item><title>t{n}</title><link>https://news.example/a/{n}</link>"
+        f"<description>story {n}</description></item>"
+        for n in range(last, first - 1, -1)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'
+    )
+
+
+def _big_connector(url: str, max_entries: int) -> RssConnector:
+    http = HttpClient(user_agent="t", timeout=30, allow_private=True)
+    config = RssConfig(url=url, fetch_articles=False, max_entries=max_entries)  # type: ignore[arg-type]
+    return RssConnector(SOURCE, config, http)
+
+
+def test_a_feed_as_long_as_max_entries_emits_only_the_one_new_entry() -> None:
+    # Issue 13 (10): with 2,000 keys remembered, one new entry sent 48,001 out again.
+    with http_server({"/feed.xml": Reply(200, _big_feed(1, 50_000))}) as srv:
+        conn = _big_connector(srv.url("/feed.xml"), 50_000)
+        first = conn.poll({})
+        assert len(first.items) == 50_000 and not first.stats
+        srv.routes["/feed.xml"] = Reply(200, _big_feed(1, 50_001))  # one new on top
+        second = conn.poll(first.cursor)
+        assert [i.title for i in second.items] == ["t50001"]
+        assert "dropped" not in second.stats  # the oldest entry left the window, not new
+        assert len(second.cursor["seen"]) == 50_001  # every key the feed lists is kept
+
+
+def test_new_entries_past_max_entries_are_counted_as_dropped_once() -> None:
+    with http_server({"/feed.xml": Reply(200, _big_feed(1, 10))}) as srv:
+        conn = _big_connector(srv.url("/feed.xml"), 4)
+        first = conn.poll({})
+        assert [i.title for i in first.items] == ["t10", "t9", "t8", "t7"]
+        assert first.stats == {"dropped": 6}
+        srv.routes["/feed.xml"] = Reply(200, _big_feed(1, 12))
+        second = conn.poll(first.cursor)
+        assert [i.title for i in second.items] == ["t12", "t11"]
+        assert second.stats == {}  # the six were counted when they were dropped

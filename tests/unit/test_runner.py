@@ -22,6 +22,7 @@ from connectors.sdk.errors import BadPayload, FatalSourceError, RetriableError, 
 from connectors.sdk.http import HttpClient
 from connectors.sdk.registry import UnknownConnector
 from connectors.sdk.runner import Runner
+from connectors.sdk.runner_output import MAX_LETTER_BYTES
 from connectors.sdk.schedule import SchedulePolicy
 from connectors.sdk.sources import Source
 from wire.models import RawItem, SourceRef
@@ -341,3 +342,19 @@ def test_the_observed_rate_moves_the_interval_and_is_saved() -> None:
     assert quiet_h["rate"] == 0 and quiet_h["interval"] == 4.0  # four times configured
     saved = broker.states("busy")[-1]["stats"]
     assert saved["rate"] > 1 and saved["interval"] == 0.25
+
+
+def test_the_runner_trims_every_dead_letter_payload_once_for_all_connectors() -> None:
+    # Connectors hand over whole payloads; the runner is the one place that cuts them.
+    broker = MemoryBroker()
+    big_text = "é" * 80_000  # 160,000 bytes in UTF-8: a cut by characters would keep them all
+    SCRIPTS["a"] = [
+        Page(skipped=[("bad entry", big_text), ("bad bytes", b"x" * 300_000)], cursor={"n": 1}),
+        BadPayload("https://x.example/api: not JSON", b"y" * 300_000),
+    ]
+    with running([_source("a")], broker) as runner:
+        wait_for(lambda: runner.health()["a"]["errors"] == 1)
+    letters = [json.loads(v) for t, _, v in broker.log if t == "dlq"]
+    assert [x["message"] for x in letters] == ["bad entry", "bad bytes", letters[2]["message"]]
+    assert all(len(x["payload"].encode()) <= MAX_LETTER_BYTES for x in letters)
+    assert letters[0]["payload"].startswith("éé") and len(letters[1]["payload"]) == MAX_LETTER_BYTES
