@@ -37,7 +37,7 @@ def get_json(http: HttpClient, url: str, cursor: Cursor | None = None) -> dict[s
     resp = http.get(url, subscribed=True)  # the API the source is configured on, no crawl
     if cursor is not None:
         _note_limit(cursor, resp)
-    if looks_like_html(resp):
+    if looks_like_html(resp.content, resp.headers.get("content-type")):
         raise bad_payload(resp, "an HTML page instead of JSON")
     try:
         data = json.loads(resp.content)

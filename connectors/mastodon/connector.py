@@ -276,7 +276,7 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
 
 
 def _json(resp: Response) -> Any:
-    if looks_like_html(resp):
+    if looks_like_html(resp.content, resp.headers.get("content-type")):
         raise bad_payload(resp, f"an HTML page (status {resp.status}) where JSON was expected")
     try:
         data = json.loads(resp.content)

@@ -183,7 +183,7 @@ class RedditConnector(PollingConnector[RedditConfig]):
         headers = dict(resp.headers)
         if resp.not_modified:
             return None, headers
-        if looks_like_html(resp):
+        if looks_like_html(resp.content, resp.headers.get("content-type")):
             raise bad_payload(resp, "an HTML page where the feed was expected")
         parsed = feedparser.parse(resp.content)
         if not parsed.entries and parsed.get("bozo"):
@@ -232,7 +232,7 @@ class RedditConnector(PollingConnector[RedditConfig]):
                 self._token = None  # revoked or expired early: a new one next poll
                 raise RetriableError(f"{url}: token refused, renewing", status=401) from exc
             raise
-        if looks_like_html(resp):
+        if looks_like_html(resp.content, resp.headers.get("content-type")):
             raise bad_payload(resp, "an HTML page where JSON was expected")
         try:
             listing = json.loads(resp.content)

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import feedparser
 from pydantic import Field, HttpUrl
 
-from connectors.rss.discover import best, discover, looks_like_html
+from connectors.rss.discover import best, discover
 from connectors.sdk import Capabilities, ConnectorConfig, Cursor, Page, PollingConnector
-from connectors.sdk.apis import bad_payload
+from connectors.sdk.apis import bad_payload, looks_like_html
 from connectors.sdk.errors import ConnectorError, FatalSourceError
 from connectors.sdk.http import Response
 from connectors.sdk.schedule import feed_interval_hint

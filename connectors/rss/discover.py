@@ -31,9 +31,6 @@ FEED_TYPES: dict[str, int] = {
 }
 # Secondary feeds a site advertises next to its main one: never the best pick.
 _SECONDARY = re.compile(r"\bcomments?\b|\bkommentare\b|\bcommentaires\b|\bcomentarios\b", re.I)
-_HTML_START = re.compile(
-    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
-)
 
 
 @dataclass(frozen=True)
@@ -48,20 +45,6 @@ class FeedLink:
     def secondary(self) -> bool:
         """A comments feed or similar: kept in the list, never preferred."""
         return bool(self.title and _SECONDARY.search(self.title)) or "/comments/" in self.url
-
-
-def looks_like_html(content: bytes, content_type: str | None = None) -> bool:
-    """True when a response is a web page rather than a feed.
-
-    The declared type decides when it is explicit; servers often send feeds as
-    ``text/html`` by mistake, so the body must also look like HTML.
-    """
-    declared = (content_type or "").split(";")[0].strip().lower()
-    if declared in ("application/xhtml+xml",):
-        return True
-    if declared and declared not in ("text/html", "text/plain", "application/octet-stream"):
-        return False  # an XML or JSON type: let the feed parser judge it
-    return bool(_HTML_START.match(content[:4096].lstrip(b"\xef\xbb\xbf")))
 
 
 def discover(html: str | bytes, page_url: str) -> list[FeedLink]:

@@ -13,6 +13,7 @@ Re-exported by :mod:`connectors.sdk.social`, which the social connectors import.
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -90,12 +91,32 @@ def bad_payload(resp: Response, reason: str) -> BadPayload:
     return BadPayload(f"{resp.url}: {reason}", resp.content, status=resp.status)
 
 
-def looks_like_html(resp: Response) -> bool:
-    """An HTML page where JSON or a feed was expected (a login wall, a CDN challenge,
-    an error page served with status 200)."""
-    ctype = resp.headers.get("content-type", "").lower()
-    head = resp.content[:512].lstrip().lower()
-    return "html" in ctype or head.startswith((b"<!doctype html", b"<html"))
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
+)
+_LABELS_NOT_TRUSTED = ("", "text/html", "text/plain", "application/octet-stream")
+
+
+def looks_like_html(content: bytes, content_type: str | None = None) -> bool:
+    """True when a response is a web page (an error page, a login wall, a CDN challenge,
+    a site's home page) rather than the feed or JSON the caller asked for.
+
+    The one rule, for API answers and feed URLs alike:
+
+    - an explicit XML or JSON type is trusted: False, and the feed or JSON parser judges
+      the body (and reports its own error when it is no feed or JSON either);
+    - ``application/xhtml+xml`` is a web page: True;
+    - otherwise (``text/html``, ``text/plain``, ``application/octet-stream`` or no type:
+      servers label feeds ``text/html`` by mistake) the body decides: it must start as an
+      HTML document (``<!doctype html`` or ``<html``, after a BOM, an XML declaration or
+      comments). Only the first 4 KiB are looked at.
+    """
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared == "application/xhtml+xml":
+        return True
+    if declared not in _LABELS_NOT_TRUSTED:
+        return False
+    return bool(_HTML_START.match(content[:4096].lstrip(b"\xef\xbb\xbf")))
 
 
 def fetch_feed(
@@ -116,7 +137,7 @@ def fetch_feed(
     )
     if resp.not_modified:
         return None
-    if looks_like_html(resp):
+    if looks_like_html(resp.content, resp.headers.get("content-type")):
         raise bad_payload(resp, f"an HTML page where {expected} was expected")
     parsed = feedparser.parse(resp.content)
     if not parsed.entries and parsed.get("bozo"):

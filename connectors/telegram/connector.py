@@ -133,7 +133,7 @@ class TelegramConnector(PollingConnector[TelegramConfig]):
     def _fetch(self, before: int | None, page: Page) -> list[Message]:
         url = self._url(before)
         resp = self.http.get(url, subscribed=True)
-        if not looks_like_html(resp):
+        if not looks_like_html(resp.content, resp.headers.get("content-type")):
             raise bad_payload(resp, f"not an HTML page ({resp.headers.get('content-type')})")
         try:
             messages = parse_page(resp.content)

@@ -120,7 +120,8 @@ def export_opml(
 @app.command()
 def discover(url: str = typer.Argument(..., help="A site's page, e.g. its home page.")) -> None:
     """List the feeds a web page advertises (<link rel="alternate">), best first."""
-    from connectors.rss.discover import best, discover, looks_like_html
+    from connectors.rss.discover import best, discover
+    from connectors.sdk.apis import looks_like_html
     from connectors.sdk.errors import ConnectorError
     from connectors.sdk.http import HttpClient
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from connectors.rss import RssConfig, RssConnector
-from connectors.rss.discover import FeedLink, best, discover, looks_like_html
+from connectors.rss.discover import FeedLink, best, discover
+from connectors.sdk.apis import looks_like_html
 from connectors.sdk.errors import FatalSourceError
 from connectors.sdk.http import HttpClient
 from tests.support.httpserver import Reply, http_server

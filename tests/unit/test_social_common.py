@@ -179,3 +179,27 @@ def test_request_sends_headers_and_form_posts() -> None:
     assert got.content == b'{"ok": true}' and sent["/api"]["Authorization"] == "Bearer s"
     assert posted.content == b'{"access_token": "t"}'
     assert sent["/token"]["Authorization"] == "Basic aWQ6cHc="
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype", "html"),
+    [
+        # what the API connectors meet: challenge and error pages, often with no type
+        (b"<!DOCTYPE html><html><body>Just a moment...</body></html>", None, True),
+        (b"<html><body>whoa there, pardner!</body></html>", "text/html", True),
+        (b"<!-- cdn --><html>", "text/html; charset=utf-8", True),
+        (b"<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'>", None, True),
+        (b"<div>partial</div>", "application/xhtml+xml", True),
+        # JSON or XML the caller asked for: the parser judges it, even if it is broken
+        (b'{"statuses": []}', None, False),
+        (b"<html>", "application/json", False),
+        (b'[{"id": "1", "content": "<p>cut', "text/html", False),
+        (b"\x00\xff\xfe\x1f\x8b junk", "text/html", False),
+    ],
+)
+def test_looks_like_html_one_rule_for_api_answers(
+    body: bytes, ctype: str | None, html: bool
+) -> None:
+    from connectors.sdk.apis import looks_like_html
+
+    assert looks_like_html(body, ctype) is html
