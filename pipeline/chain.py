@@ -15,6 +15,7 @@ import lxml.html
 from pipeline.extract import extract
 from pipeline.extract.fields import sane_time
 from pipeline.extract.language import detect_language
+from wire.metrics import CHAIN_CLOCK
 from wire.models import Article, Extraction, RawItem, article_id
 from wire.urls import normalize_url
 
@@ -45,8 +46,9 @@ def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None
     now = now or datetime.now(UTC)
     article = _social(raw, now) if raw.kind == "social_post" else _article(raw, now)
     article.cluster_id = article.id  # first of its own cluster until dedup says otherwise
-    for tag in taggers:
-        article = tag(article)
+    with CHAIN_CLOCK.time("tagging"):
+        for tag in taggers:
+            article = tag(article)
     return article
 
 

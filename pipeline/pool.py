@@ -19,10 +19,12 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable
+from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
 from pipeline.chain import Tagger, process
+from wire.metrics import CHAIN_CLOCK
 from wire.models import RawItem, SourceRef
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,14 @@ def extract_raw(value: bytes | str) -> tuple[str, bytes]:
     """One raw item (JSON) to its article's (id, JSON): only bytes cross the process line."""
     article = process(RawItem.model_validate_json(value), _worker_taggers)
     return article.id, article.to_json_bytes()
+
+
+def extract_raw_timed(value: bytes | str) -> tuple[str, bytes, dict[str, float]]:
+    """``extract_raw`` and the seconds its cleanup and tagging took: these processes are
+    never scraped, so the times travel back with the article (``wire.metrics``)."""
+    CHAIN_CLOCK.take()
+    article_id, data = extract_raw(value)
+    return article_id, data, CHAIN_CLOCK.take()
 
 
 def extraction_processes() -> int:
@@ -113,14 +123,14 @@ class ExtractionPool:
         workers: int,
         taggers: tuple[Tagger, ...],
         timeout: float,
-        func: Callable[[bytes | str], tuple[str, bytes]] = extract_raw,
+        func: Callable[[bytes | str], Any] = extract_raw,
     ) -> None:
         self.workers = workers
         self.timeout = timeout
         self.func = func
         self._pool = start_extraction_processes(workers, taggers)
 
-    async def run(self, value: bytes | str) -> tuple[str, bytes]:
+    async def run(self, value: bytes | str) -> Any:
         future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)  # cancelling it cancels the page too

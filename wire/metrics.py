@@ -13,6 +13,10 @@ and only the HTTP server (``newswire.observability``) decides whether anyone rea
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
@@ -134,3 +138,31 @@ PROCESS_METRICS = (
 def error_class(exc: BaseException) -> str:
     """The label value for an error: its class name (a small, stable set, unlike messages)."""
     return type(exc).__name__
+
+
+class StageClock:
+    """Seconds spent per stage in this process since the last :meth:`take`.
+
+    For the stages that run inside the extraction processes (cleanup, tagging): those
+    processes are never scraped, so the chain adds its times here and the pool sends
+    them back with the article, and the processor observes them in its histogram.
+    """
+
+    def __init__(self) -> None:
+        self._spent: dict[str, float] = {}
+
+    @contextmanager
+    def time(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._spent[stage] = self._spent.get(stage, 0.0) + time.perf_counter() - started
+
+    def take(self) -> dict[str, float]:
+        spent, self._spent = self._spent, {}
+        return spent
+
+
+CHAIN_CLOCK = StageClock()
+"""The extraction chain's clock (one page at a time per extraction process)."""

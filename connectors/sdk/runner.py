@@ -47,6 +47,7 @@ from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
 from connectors.sdk.stream import StreamingConnector
 from wire.clients import kafka_client_config
+from wire.metrics import SOURCE_DROPPED, SOURCE_ERRORS, SOURCE_ITEMS, SOURCE_POLLS, error_class
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -289,6 +290,10 @@ class Runner:
             else:
                 counters[name] = counters.get(name, 0) + count
         health.counters = counters
+        sid = sched.source.id  # metrics (wire.metrics): the same counts, for Prometheus
+        SOURCE_POLLS.labels(sid, "not_modified" if page.stats.get("not_modified") else "ok").inc()
+        SOURCE_ITEMS.labels(sid).inc(new)
+        SOURCE_DROPPED.labels(sid).inc(page.stats.get("dropped", 0))
         health.consecutive_failures, health.fatal, health.failing = 0, False, False
         if not (page.more or sched.catching_up) and health.last_success is not None:
             health.rate = observe(health.rate, new, now - health.last_success, self.policy)
@@ -322,6 +327,8 @@ class Runner:
     ) -> float:
         health = sched.health
         health.errors += 1
+        SOURCE_POLLS.labels(sched.source.id, kind).inc()
+        SOURCE_ERRORS.labels(sched.source.id, error_class(exc)).inc()
         health.consecutive_failures += 1
         health.last_error = f"{type(exc).__name__}: {exc}"
         health.last_error_at = time.time()

@@ -21,6 +21,7 @@ from kafka import KafkaProducer
 
 from connectors.sdk.errors import BadPayload
 from connectors.sdk.state import StateStore
+from wire.metrics import DEAD_LETTERS, error_class
 from wire.models import DeadLetter, RawItem
 from wire.settings import Settings
 
@@ -61,6 +62,7 @@ class Output:
     def dead_letter(self, key: str, exc: BaseException, payload: str | bytes | None) -> Any:
         """Produce a dead letter (its future); the payload is trimmed here, and only here."""
         letter = DeadLetter.for_error("connector", exc, trim(payload), key=key)
+        DEAD_LETTERS.labels("connector", error_class(exc)).inc()
         return self.producer.send(
             self.settings.topic_dlq, key=key.encode(), value=letter.to_json_bytes()
         )

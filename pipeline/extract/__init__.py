@@ -53,6 +53,7 @@ from pipeline.extract.metadata import (
     read_page_meta,
 )
 from pipeline.extract.urls import normalize_url, resolve_canonical
+from wire.metrics import CHAIN_CLOCK
 from wire.models import Embed, RelatedLink
 
 __all__ = ["Extracted", "extract", "normalize_url"]
@@ -195,7 +196,8 @@ def extract(
     now = now or datetime.now(UTC)
     tree = parse_html(html)
     meta = read_page_meta(tree) if tree is not None else PageMeta()
-    page = clean_tree(tree, url) if tree is not None else PageCleanup()
+    with CHAIN_CLOCK.time("cleanup"):
+        page = clean_tree(tree, url) if tree is not None else PageCleanup()
     incomplete = tree is not None and _incomplete(meta, now)
     info = read_fallback_metadata(tree, url) if incomplete else None
     doc = run_trafilatura(drop_inert(tree), url) if tree is not None else None
@@ -210,12 +212,13 @@ def extract(
         site_name = site_name or clean_site_name(suffix)
 
     def clean(paragraphs: list[str]) -> Cleaned:
-        return clean_paragraphs(
-            paragraphs,
-            headlines=[h for h in headlines if h],
-            links=page.links,
-            base_url=url,
-        )
+        with CHAIN_CLOCK.time("cleanup"):
+            return clean_paragraphs(
+                paragraphs,
+                headlines=[h for h in headlines if h],
+                links=page.links,
+                base_url=url,
+            )
 
     method, cleaned = _choose_body(tree, doc, fallback_text, clean)
     body = cleaned.body

@@ -29,9 +29,10 @@ import faust
 
 from pipeline.chain import Tagger
 from pipeline.dedup import Deduplicator
-from pipeline.pool import ExtractionPool, extraction_processes
+from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processes
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
+from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
 from wire.models import Article, DeadLetter
 from wire.settings import Settings
 
@@ -70,14 +71,19 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     )
     state = app.Table("dedup-state", default=None, partitions=1)
     deduplicator = Deduplicator(state)
-    pool = ExtractionPool(extraction_processes(), taggers, settings.extraction_timeout_s)
+    pool = ExtractionPool(
+        extraction_processes(), taggers, settings.extraction_timeout_s, func=extract_raw_timed
+    )
 
     async def handle(key: bytes | None, value: Any, where: dict[str, Any]) -> None:
         try:
             if not isinstance(value, bytes | str):
                 raise TypeError(f"unexpected value type {type(value).__name__}")
-            article_id, article = await pool.run(value)
+            STAGE_IN.labels("extraction").inc()
+            with STAGE_DURATION.labels("extraction").time():
+                article_id, article, spent = await pool.run(value)
         except Exception as exc:  # every failure is a dead letter, never a crash
+            DEAD_LETTERS.labels("extraction", error_class(exc)).inc()
             log.warning("dead letter (%s) for %s: %s", type(exc).__name__, key, exc)
             letter = DeadLetter.for_error(
                 "processor",
@@ -89,7 +95,10 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             )
             await dlq.send(key=key, value=letter.to_json_bytes())
             return
+        for stage, seconds in spent.items():  # cleanup and tagging, inside extraction
+            STAGE_DURATION.labels(stage).observe(seconds)
         await to_dedup.send(key=article_id.encode(), value=article)
+        STAGE_OUT.labels("extraction").inc()
 
     @app.agent(raw_topic, name="process-raw", concurrency=pool.workers)
     async def process_raw(stream: faust.StreamT[Any]) -> None:
@@ -101,10 +110,13 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     @app.agent(to_dedup, name="dedup")
     async def dedup(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
+            STAGE_IN.labels("dedup").inc()
             try:
-                article = Article.model_validate_json(event.value)
-                outcome, indexed = deduplicator.route(article)
+                with STAGE_DURATION.labels("dedup").time():
+                    article = Article.model_validate_json(event.value)
+                    outcome, indexed = deduplicator.route(article)
             except Exception as exc:  # a dead letter, never a stopped stage
+                DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
                 log.warning("dedup dead letter for %s: %s", event.key, exc)
                 letter = DeadLetter.for_error(
                     "processor", exc, event.value, topic=to_dedup.get_topic_name(),
@@ -118,6 +130,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             if indexed is None:
                 continue  # a copy already known under this URL: nothing changes
             await articles.send(key=story_of(indexed).encode(), value=indexed.to_json_bytes())
+            STAGE_OUT.labels("dedup").inc()
 
     @app.on_before_shutdown.connect
     def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:

@@ -165,3 +165,24 @@ def test_api_probes_answer_without_a_key_and_follow_elasticsearch() -> None:
     resp = routes["/readyz"].endpoint()
     assert resp.status_code == 503
     assert json.loads(resp.body)["reason"].startswith("elasticsearch: no answer from http")
+
+
+def test_cleanup_and_tagging_times_travel_back_from_the_extraction_process() -> None:
+    from pipeline.pool import extract_raw_timed
+    from wire.models import RawItem, SourceRef
+
+    text = " ".join(["The minister met the delegation at the river crossing today."] * 12)
+    page = f"<html><head><title>Talks</title></head><body><article><p>{text}</p></article>"
+    raw = RawItem(
+        key="k1",
+        url="https://example.org/news/talks",
+        source=SourceRef(id="s", name="s", connector="rss"),
+        html=page,
+    )
+    article_id, data, spent = extract_raw_timed(raw.to_json_bytes())
+    assert article_id and data.startswith(b"{")
+    assert set(spent) == {"cleanup", "tagging"}
+    assert spent["cleanup"] > 0
+    from wire.metrics import CHAIN_CLOCK
+
+    assert CHAIN_CLOCK.take() == {}  # taken with the page: the next one starts from zero
