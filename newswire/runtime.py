@@ -42,8 +42,10 @@ class RoleFailed(RuntimeError):
 
 def prepare(settings: Settings) -> None:
     """Topics and the index template: idempotent, done by every role at start."""
+    from newswire.preflight import check_access
     from pipeline.index.writer import Writer
 
+    check_access(settings)  # a refused login or an untrusted CA: one line, at once
     created = ensure_topics(settings)
     if created:
         log.info("created topics: %s", ", ".join(created))

@@ -68,4 +68,23 @@ def _root(
 
 
 def main() -> None:
-    app()
+    """The console script: settings that do not hold together and services that refuse
+    this client end in one line and exit status 2, never a traceback (docs/security.md)."""
+    import sys
+
+    from pydantic import ValidationError
+
+    from newswire.preflight import AccessError
+
+    try:
+        app()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        name = f"NEWSWIRE_{field.upper()}: " if field else ""
+        message = str(first["msg"]).removeprefix("Value error, ")
+        print(f"error: invalid settings: {name}{message}", file=sys.stderr)
+        sys.exit(2)
+    except AccessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

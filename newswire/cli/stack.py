@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from newswire.cli.common import console, fail, out, settings
 from newswire.stack import Stack, StackError
+
+SecureOpt = typer.Option(
+    False,
+    "--secure",
+    help="The secure stack (TLS, SASL/SCRAM, Elasticsearch security) under NEWSWIRE_HOME/secure, "
+    "on its own ports (plain + NEWSWIRE_SECURE_PORT_OFFSET); runs beside the plain one.",
+)
+
+
+def _stack(secure: bool) -> Stack:
+    if secure:
+        from newswire.stack.secure import SecureStack
+
+        return SecureStack(settings())
+    return Stack(settings())
+
 
 app = typer.Typer(
     help=(
@@ -20,9 +37,13 @@ app = typer.Typer(
 
 
 @app.command()
-def up() -> None:
-    """Start the stack (idempotent) and wait until both services answer."""
-    stack = Stack(settings())
+def up(secure: bool = SecureOpt) -> None:
+    """Start the stack (idempotent) and wait until both services answer.
+
+    With --secure, print the settings a client needs as `export` lines (also written
+    to NEWSWIRE_HOME/secure/client.env): `eval "$(newswire stack up --secure)"`.
+    """
+    stack = _stack(secure)
     try:
         with console.status("starting the local stack") as spinner:
             result = stack.up(report=lambda msg: spinner.update(f"[bold]stack:[/] {msg}"))
@@ -41,19 +62,30 @@ def up() -> None:
         )
     else:
         console.print("[green]already running[/]: " + ", ".join(result.already_running))
-    _print_status(stack)
+    _print_status(stack, console if secure else out)  # stdout: only the export lines
+    if secure:
+        from newswire.stack.secure import SecureStack
+
+        assert isinstance(stack, SecureStack)
+        for name, value in stack.client_env():
+            out.print(f"export {name}={value}", soft_wrap=True, highlight=False)
+        console.print(
+            f"client settings in {stack.client_env_file} (writer key); the reader key for "
+            f"`newswire api`/Kibana and the admin passwords are in {stack.keys.path}"
+        )
 
 
 @app.command()
-def down() -> None:
+def down(secure: bool = SecureOpt) -> None:
     """Stop both services and every process they started."""
-    stopped = Stack(settings()).down(report=lambda msg: console.print(msg))
+    stopped = _stack(secure).down(report=lambda msg: console.print(msg))
     console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
 
 
 @app.command()
 def reset(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    secure: bool = SecureOpt,
 ) -> None:
     """Stop the stack and delete its data: topics, indices, dedup state.
 
@@ -61,7 +93,7 @@ def reset(
     `make run`) starts empty in seconds. For a clean slate after an upgrade
     that changes how stories are processed, or to free the disk.
     """
-    stack = Stack(settings())
+    stack = _stack(secure)
     if not yes:
         typer.confirm(
             f"Delete every topic, index and dedup state under {stack.settings.home}?",
@@ -72,15 +104,16 @@ def reset(
 
 
 @app.command()
-def status() -> None:
+def status(secure: bool = SecureOpt) -> None:
     """Versions, ports, pids and health of the local stack. Exit 1 if anything is down."""
-    healthy = _print_status(Stack(settings()))
+    healthy = _print_status(_stack(secure))
     if not healthy:
         raise typer.Exit(1)
 
 
-def _print_status(stack: Stack) -> bool:
-    table = Table(title=f"newswire local stack ({stack.settings.home})")
+def _print_status(stack: Stack, to: Console = out) -> bool:
+    home = getattr(stack, "home", stack.settings.home)  # the secure stack's own folder
+    table = Table(title=f"newswire local stack ({home})")
     for column in ("service", "version", "ports", "pid", "health", "log"):
         table.add_column(column)
     all_ok = True
@@ -90,5 +123,5 @@ def _print_status(stack: Stack) -> bool:
         table.add_row(
             st.name, st.version, ",".join(map(str, st.ports)), str(st.pid or "-"), health, st.log
         )
-    out.print(table)
+    to.print(table)
     return all_ok
