@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_home() -> Path:
@@ -175,6 +176,58 @@ class Settings(BaseSettings):
         "a negative value serves none",
     )
     log_format: str = Field(default="text", pattern="^(text|json)$", description="text or json")
+
+    # REST API (`newswire api`, docs/api.md). Lists: a JSON list or comma-separated.
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        repr=False,
+        description="name:sha256hex entries from `newswire api keys create NAME`; none: the "
+        "API serves loopback only and refuses any other bind",
+    )
+    api_rate_limit: float = Field(
+        default=10.0, ge=0, description="requests per second per API key (per replica); 0: off"
+    )
+    api_rate_burst: int = Field(default=20, ge=1, description="requests a key may make at once")
+    api_cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="browser origins allowed by CORS; none by default"
+    )
+    api_max_page_size: int = Field(default=100, ge=1, description="largest size= of a page")
+    api_max_result_window: int = Field(
+        default=10_000,
+        ge=1,
+        description="deepest result page*size can reach (Elasticsearch's "
+        "index.max_result_window, 10000 by default)",
+    )
+    api_max_body_bytes: int = Field(default=16_384, ge=0, description="largest request body")
+    api_docs_public: bool = Field(
+        default=True, description="/docs and /openapi.json answer without a key"
+    )
+
+    @field_validator("api_keys", "api_cors_origins", mode="before")
+    @classmethod
+    def _list(cls, value: object) -> object:
+        """A JSON list, or the friendlier ``a,b`` for an environment variable."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_keys(cls, entries: list[str]) -> list[str]:
+        """Each entry is ``name:sha256hex``: a key itself (or a typo) is refused, never echoed."""
+        for n, entry in enumerate(entries, 1):
+            name, _, digest = entry.partition(":")
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) or not re.fullmatch(
+                r"[0-9a-f]{64}", digest
+            ):
+                raise ValueError(
+                    f"NEWSWIRE_API_KEYS entry {n} is not name:sha256hex (64 lowercase hex), "
+                    "as printed by `newswire api keys create NAME`"
+                )
+        return entries
 
 
 def security_problem(s: Settings) -> str | None:

@@ -8,6 +8,7 @@ import typer
 
 from newswire import __version__
 from newswire.cli import (
+    api,
     backfill,
     common,
     connectors,
@@ -33,13 +34,13 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(kibana.app, name="kibana")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(backfill.app, name="backfill")
+app.add_typer(api.app, name="api")
 app.command()(roles.run)
 app.command()(roles.setup)
 app.command()(roles.processor)
 app.command()(roles.indexer)
 app.command()(process.process)
 app.command()(search.search)
-app.command()(search.api)
 app.command()(status.status)
 
 

@@ -63,15 +63,3 @@ def search(
             str(hit["outlets"]),
         )
     out.print(table)
-
-
-def api(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8080, "--port", help="Port to listen on."),
-) -> None:
-    """Serve the REST API (OpenAPI at /openapi.json, docs at /docs)."""
-    import uvicorn
-
-    from newswire.api import create_app
-
-    uvicorn.run(create_app(settings()), host=host, port=port, log_level="info")

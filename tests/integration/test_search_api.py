@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from newswire.api import create_app
+from newswire.api.auth import new_key
 from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -47,7 +51,9 @@ def test_search_collapses_syndicated_copies(demo_indexed: dict[str, str]) -> Non
 
 
 def test_rest_api_answers_with_facets_and_pages(demo_indexed: dict[str, str]) -> None:
-    settings = Settings(**{k.removeprefix("NEWSWIRE_").lower(): v for k, v in demo_indexed.items()})
+    settings = Settings.model_validate(
+        {k.removeprefix("NEWSWIRE_").lower(): v for k, v in demo_indexed.items()}
+    )
     client = TestClient(create_app(settings))
 
     resp = client.get("/search", params={"q": "Tehran", "region": "AF"})
@@ -69,3 +75,78 @@ def test_rest_api_answers_with_facets_and_pages(demo_indexed: dict[str, str]) ->
     assert client.get("/search", params={"since": "yesterday"}).status_code == 422
     assert client.get("/health").json()["status"] == "ok"
     assert "/search" in client.get("/openapi.json").json()["paths"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_served_api_needs_keys_limits_rate_and_keeps_internals_out(
+    demo_indexed: dict[str, str],
+) -> None:
+    """`newswire api` as a process on the real stack, as a client sees it."""
+    refused = subprocess.run(
+        [sys.executable, "-m", "newswire", "api", "--host", "0.0.0.0"],
+        env={**os.environ, **demo_indexed, "NEWSWIRE_API_KEYS": ""},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+
+    made = new_key("itest")
+    port = _free_port()
+    env = {
+        **os.environ, **demo_indexed,
+        "NEWSWIRE_API_KEYS": made.entry,
+        "NEWSWIRE_API_RATE_LIMIT": "0.2",
+        "NEWSWIRE_API_RATE_BURST": "5",
+        # above Elasticsearch's own 10000, so Elasticsearch itself refuses a deep page
+        "NEWSWIRE_API_MAX_RESULT_WINDOW": "20000",
+    }  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newswire", "api", "--port", str(port), "--log-level", "debug"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    key = {"Authorization": f"Bearer {made.key}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "api did not start"
+            time.sleep(0.3)
+
+        assert httpx.get(f"{base}/search").status_code == 401
+        wrong = {"Authorization": f"Bearer {made.key[:-3]}abc"}
+        assert httpx.get(f"{base}/search", headers=wrong).status_code == 401
+        found = httpx.get(f"{base}/search", params={"q": "Tehran", "region": "AF"}, headers=key)
+        assert found.status_code == 200
+        assert "Helmand" in found.json()["hits"][0]["title"]
+
+        deep = httpx.get(f"{base}/search", params={"page": 1000, "size": 100}, headers=key)
+        assert deep.status_code == 400
+        assert "20000" in deep.json()["detail"]
+        es_refused = httpx.get(f"{base}/search", params={"page": 150, "size": 100}, headers=key)
+        assert es_refused.status_code == 400  # Elasticsearch's result window, not ours
+        assert set(es_refused.json()) == {"detail"}
+        for internal in ("exception", "max_result_window", demo_indexed["NEWSWIRE_INDEX_PREFIX"]):
+            assert internal not in es_refused.text
+
+        codes = [httpx.get(f"{base}/health", headers=key) for _ in range(4)]
+        assert [r.status_code for r in codes][:2] == [200, 200]
+        limited = codes[-1]
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert httpx.get(f"{base}/docs").status_code == 200  # docs stay public
+    finally:
+        server.terminate()
+        logs, _ = server.communicate(timeout=30)
+    assert "BadRequestError" in logs  # the details went to the log, not to the client
+    assert "key 'itest'" in logs
+    assert made.key not in logs and made.key[4:] not in logs
