@@ -30,7 +30,7 @@ SECURE = ROOT / "deploy" / "compose" / "docker-compose.secure.yml"
 DOCKERFILE = "deploy/docker/Dockerfile"
 SCHEMA_IN_PACKAGE = "check_jsonschema/builtin_schemas/vendor/compose-spec.json"
 
-ROLES = ("connectors", "processor", "indexer")
+ROLES = ("connectors", "processor", "indexer", "api")
 PROJECT_SERVICES = ("setup", *ROLES)
 
 
@@ -154,17 +154,6 @@ def test_project_services_build_the_project_image(model: dict[str, Any]) -> None
     assert (ROOT / DOCKERFILE).is_file()
 
 
-def test_the_dockerfile_runs_newswire_as_a_non_root_user() -> None:
-    text = (ROOT / DOCKERFILE).read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:\$\{PYTHON_VERSION\}-slim AS runtime$", text, re.M)
-    assert re.search(r"^ARG PYTHON_VERSION=3\.11$", text, re.M)
-    assert re.search(r'^ENTRYPOINT \["newswire"\]$', text, re.M)
-    assert re.search(r'^CMD \["--help"\]$', text, re.M)
-    users = re.findall(r"^USER (\S+)$", text, re.M)
-    assert users and users[-1] not in ("root", "0")
-    assert 'pip install ".[rocksdb]"' in text
-
-
 def test_commands_are_real_newswire_subcommands(model: dict[str, Any]) -> None:
     from newswire.cli.main import app
 
@@ -238,7 +227,7 @@ def test_image_versions_follow_the_settings(model: dict[str, Any]) -> None:
 def test_long_running_services_have_healthchecks(model: dict[str, Any]) -> None:
     services = model["services"]
     for name, service in services.items():
-        if name in PROJECT_SERVICES or service.get("restart") == "no":
+        if service.get("restart") == "no":
             continue
         check = service.get("healthcheck")
         assert check and not check.get("disable") and check.get("test"), name
@@ -251,6 +240,52 @@ def test_long_running_services_have_healthchecks(model: dict[str, Any]) -> None:
                 assert "healthcheck" in services[dep], f"{name} waits for {dep} to be healthy"
             if spec.get("condition") == "service_completed_successfully":
                 assert services[dep].get("restart") == "no", f"{dep} is not one-shot"
+
+
+def test_roles_healthchecks_ask_their_health_endpoints(model: dict[str, Any]) -> None:
+    # The commands themselves are run against a live HTTP server in test_dockerfile.py.
+    for name in ROLES:
+        test = model["services"][name]["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "python", "-c"], f"{name}: {test}"
+        assert "urllib.request.urlopen(" in test[3], name
+        assert re.search(r"/(healthz|readyz)'", test[3]), name
+    for name in ("connectors", "processor", "indexer"):
+        assert "NEWSWIRE_METRICS_PORT', '9464'" in model["services"][name]["healthcheck"]["test"][3]
+
+
+def _memory_limit(service: dict[str, Any]) -> str | None:
+    limits = ((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+    value = limits.get("memory") or service.get("mem_limit")
+    return None if value is None else str(value)
+
+
+def test_every_service_has_a_memory_limit_and_rotated_logs(model: dict[str, Any]) -> None:
+    for name, service in model["services"].items():
+        limit = _memory_limit(service)
+        assert limit and re.fullmatch(r"(\$\{[A-Z_]+:-)?\d+[kmg]\}?", limit), f"{name}: {limit}"
+        logging = service.get("logging") or {}
+        assert logging.get("driver") == "json-file", name
+        options = logging.get("options") or {}
+        assert re.fullmatch(r"\d+[kmg]", str(options.get("max-size", ""))), name
+        assert int(options.get("max-file", 0)) >= 2, name
+
+
+def test_processor_replicas_each_get_a_data_directory(model: dict[str, Any]) -> None:
+    processor = model["services"]["processor"]
+    # deploy/docker/data_slot.py, installed in the image under this name (test_dockerfile.py).
+    assert processor["entrypoint"] == ["newswire-data-slot", "newswire"]
+    assert _command(processor)[0] == "processor"
+    assert processor["stop_grace_period"]
+
+
+def test_api_is_opt_in_and_takes_its_keys_from_outside(model: dict[str, Any]) -> None:
+    api = model["services"]["api"]
+    assert api["profiles"] == ["api"]
+    assert _command(api)[1:] == ["--host", "0.0.0.0", "--port", "8080"]
+    assert [(p, t) for _, p, t in _ports(api)] == [(8080, 8080)]
+    assert "NEWSWIRE_API_KEYS" in api["environment"]
+    assert api["environment"]["NEWSWIRE_API_KEYS"] is None  # passed through, never written
+    assert "'http://127.0.0.1:8080/readyz'" in api["healthcheck"]["test"][3]
 
 
 def _ports(service: dict[str, Any]) -> list[tuple[str, int, int]]:
