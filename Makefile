@@ -46,6 +46,7 @@ lint: install ## ruff, ruff format --check, mypy, import contracts, dependency a
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/deptry .
+	$(BIN)/python scripts/check_deploy.py  # hadolint; deploy/k8s rendered and schema-checked
 
 format: install ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
