@@ -250,3 +250,33 @@ def test_openapi_describes_the_bearer_scheme_and_typed_responses() -> None:
         assert ref.endswith("/Problem"), code
     hit = doc["components"]["schemas"]["StoryHit"]["properties"]
     assert {"id", "url", "title", "outlets", "countries"} <= set(hit)
+
+
+def test_no_secret_setting_reaches_a_response_or_the_debug_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 14 item 6, the API's part: a real Elasticsearch client with credentials,
+    pointed at a port nobody answers, so every failure path runs."""
+    secrets = {
+        "elasticsearch_api_key": "LEAKCHECK-es-api-key-5c1b",
+        "kafka_sasl_password": "LEAKCHECK-kafka-password-77d0",
+        "kibana_api_key": "LEAKCHECK-kibana-key-a9e2",
+    }
+    settings = Settings(
+        elasticsearch_url="http://127.0.0.1:9",  # discard port: refused at once
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="PLAIN",
+        kafka_sasl_username="api",
+        api_keys=[KEY.entry],
+        **secrets,  # type: ignore[arg-type]
+    )
+    client = TestClient(create_app(settings), raise_server_exceptions=False)
+    texts = [repr(settings)]
+    with caplog.at_level(logging.DEBUG):
+        for path in ("/search", "/stories/x", "/health", "/readyz", "/openapi.json", "/docs"):
+            for headers in (auth(), {}):
+                resp = client.get(path, headers=headers)
+                texts.append(f"{resp.status_code} {resp.headers} {resp.text}")
+    assert any(text.startswith("503") for text in texts)  # the failure paths did run
+    leaked = [s for s in (*secrets.values(), KEY.key) for t in (caplog.text, *texts) if s in t]
+    assert not leaked
