@@ -61,9 +61,23 @@ class Writer:
     def has_english_analyzer(self) -> bool:
         try:
             self.client.indices.analyze(analyzer="english", text="testing")
+        except ApiError as exc:
+            if exc.status_code != 403:
+                return False
+            # A least-privilege writer may not _analyze without an index (that needs the
+            # cluster "manage" privilege); "monitor" reads the nodes' modules instead.
+            return self._has_module("analysis-common")
+        return True
+
+    def _has_module(self, name: str) -> bool:
+        try:
+            info = self.client.nodes.info(
+                node_id="_local", metric="plugins", filter_path="nodes.*.modules.name"
+            )
         except ApiError:
             return False
-        return True
+        nodes = info.body.get("nodes", {})
+        return any(m.get("name") == name for n in nodes.values() for m in n.get("modules", []))
 
     def has_ilm(self) -> bool:
         """Full clusters have index lifecycle management; the minimal local node does not."""

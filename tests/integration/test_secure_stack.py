@@ -1,0 +1,159 @@
+"""The pipeline against the secure local stack: TLS and logins on the real servers.
+
+`newswire stack up --secure` (own folder, own ports: it runs beside the plain stack the
+other tests use) prints the client settings; with them a story goes from a local feed
+through Kafka (SASL_SSL, SCRAM-SHA-512) to a search over HTTPS as the read-only user.
+Clients without credentials, with a wrong password or with a wrong CA are refused at
+start in one line with a non-zero exit. The secure stack is stopped at the end when
+this module started it. Select it alone with ``pytest -m secure``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newswire.stack.certs import make_ca
+from tests.support.site import Site, make_stories, serve
+
+pytestmark = [pytest.mark.integration, pytest.mark.secure]
+
+NEWSWIRE = [sys.executable, "-m", "newswire"]
+
+
+def _newswire(
+    args: list[str], env: dict[str, str], timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*NEWSWIRE, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _base_env() -> dict[str, str]:
+    """The caller's environment without any NEWSWIRE_ setting that would point elsewhere."""
+    keep = {"NEWSWIRE_HOME", "NEWSWIRE_JAVA_HOME", "NEWSWIRE_HEAP_MB"}
+    keep.add("NEWSWIRE_SECURE_PORT_OFFSET")
+    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_") or k in keep}
+
+
+@pytest.fixture(scope="module")
+def secure() -> Iterator[dict[str, str]]:
+    """The client settings printed by `stack up --secure` (parsed from its export lines)."""
+    env = _base_env()
+    was_up = _newswire(["stack", "status", "--secure"], env, timeout=60).returncode == 0
+    up = _newswire(["stack", "up", "--secure"], env, timeout=400)
+    if up.returncode != 0:
+        _newswire(["stack", "down", "--secure"], env, timeout=120)
+        message = f"`newswire stack up --secure` failed: {up.stderr[-2000:]}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    client = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in up.stdout.splitlines()
+        if line.startswith("export NEWSWIRE_")
+    )
+    assert client["NEWSWIRE_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert client["NEWSWIRE_ELASTICSEARCH_URL"].startswith("https://")
+    try:
+        yield {**env, **client}
+    finally:
+        if not was_up:
+            down = _newswire(["stack", "down", "--secure"], env, timeout=180)
+            assert down.returncode == 0, down.stderr
+
+
+def _secrets(client: dict[str, str]) -> dict[str, str]:
+    folder = Path(client["NEWSWIRE_KAFKA_SSL_CAFILE"]).parents[1]
+    return dict(json.loads((folder / "secrets.json").read_text()))
+
+
+def test_a_story_goes_from_a_feed_to_a_search_over_tls_with_logins(
+    tmp_path: Path, secure: dict[str, str]
+) -> None:
+    ns = "sec" + uuid.uuid4().hex[:8]
+    env = {
+        **secure,
+        "NEWSWIRE_TOPIC_RAW": f"{ns}.raw",
+        "NEWSWIRE_TOPIC_ARTICLES": f"{ns}.articles",
+        "NEWSWIRE_TOPIC_DLQ": f"{ns}.dlq",
+        "NEWSWIRE_TOPIC_STATE": f"{ns}.state",
+        "NEWSWIRE_PROCESSOR_GROUP": f"{ns}-processor",
+        "NEWSWIRE_INDEXER_GROUP": f"{ns}-indexer",
+        "NEWSWIRE_HTTP_ALLOW_PRIVATE": "true",
+        "NEWSWIRE_PROCESSOR_DATA_DIR": str(tmp_path / "processor"),
+        "NEWSWIRE_PROCESSOR_STORE": "memory://",
+    }
+    site = Site(stories=make_stories(3))
+    server, base = serve(site)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: secure-courier\n    connector: rss\n    name: Secure Courier\n"
+        f"    config: {{url: '{base}/feed.xml'}}\n    interval: 600\n"
+    )
+    try:
+        began = time.monotonic()
+        run = _newswire(["run", "-s", str(sources), "--exit-when-idle", "3"], env, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        print(f"secure run: {time.monotonic() - began:.1f}s")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    # Read back as the read-only user (the writer has no read privilege).
+    keys = _secrets(secure)
+    reader = {
+        **env,
+        "NEWSWIRE_ELASTICSEARCH_USERNAME": "newswire_reader",
+        "NEWSWIRE_ELASTICSEARCH_PASSWORD": keys["es_reader"],
+    }
+    story = site.stories[0]
+    found = _newswire(["search", story.title, "--json", "--size", "20"], reader, timeout=60)
+    assert found.returncode == 0, found.stderr[-2000:]
+    urls = {hit["url"] for hit in json.loads(found.stdout)["hits"]}
+    assert f"{base}/news/{story.slug}" in urls
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"drop": "NEWSWIRE_KAFKA_"}, "expects TLS"),
+        ({"NEWSWIRE_KAFKA_SASL_PASSWORD": "wrong-password"}, "refused the SASL SCRAM-SHA-512"),
+        ({"wrong_ca": "NEWSWIRE_KAFKA_SSL_CAFILE"}, "TLS certificate is not trusted"),
+        ({"drop": "NEWSWIRE_ELASTICSEARCH_"}, "expects TLS: use an https:// URL"),
+        ({"NEWSWIRE_ELASTICSEARCH_PASSWORD": "wrong-password"}, "refused user 'newswire' (401)"),
+        ({"wrong_ca": "NEWSWIRE_ELASTICSEARCH_CA_CERTS"}, "its certificate is not trusted"),
+    ],
+)
+def test_a_refused_client_fails_fast_in_one_line(
+    tmp_path: Path, secure: dict[str, str], change: dict[str, str], expected: str
+) -> None:
+    env = dict(secure)
+    if prefix := change.pop("drop", None):
+        # The URL/bootstrap stays (the right address), every security setting goes.
+        address = {k: v for k, v in env.items() if k in ("NEWSWIRE_KAFKA_BOOTSTRAP",)}
+        env = {k: v for k, v in env.items() if not k.startswith(prefix)} | address
+        if prefix == "NEWSWIRE_ELASTICSEARCH_":
+            env["NEWSWIRE_ELASTICSEARCH_URL"] = secure["NEWSWIRE_ELASTICSEARCH_URL"].replace(
+                "https://", "http://"
+            )
+    if name := change.pop("wrong_ca", None):
+        env[name] = str(make_ca(tmp_path / "other-ca", "not the stack's CA").ca)
+    env.update(change)
+    began = time.monotonic()
+    role = _newswire(["indexer"], env, timeout=120)
+    took = time.monotonic() - began
+    assert role.returncode != 0
+    lines = [line for line in role.stderr.splitlines() if line.strip()]
+    assert lines and lines[-1].startswith("error: "), role.stderr[-2000:]
+    assert expected in lines[-1]
+    assert "Traceback" not in role.stderr
+    assert took < 60
