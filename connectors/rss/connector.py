@@ -13,9 +13,7 @@ answers 404/410 is looked up again on the site.
 
 from __future__ import annotations
 
-import calendar
 import logging
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +27,7 @@ from connectors.sdk.errors import ConnectorError, FatalSourceError
 from connectors.sdk.http import Response
 from connectors.sdk.schedule import feed_interval_hint
 from connectors.sdk.seen import Seen
+from connectors.sdk.social import entry_time
 from wire.models import RawItem
 from wire.urls import normalize_url
 
@@ -172,7 +171,7 @@ class RssConnector(PollingConnector[RssConfig]):
             content=content,
             summary=summary,
             authors=authors,
-            published_at=_entry_time(entry),
+            published_at=entry_time(entry),
             lang=(entry.get("language") or None),
             source=self.source.model_copy(update={"domain": urlsplit(link).hostname}),
         )
@@ -184,14 +183,3 @@ def _entry_key(entry: Any) -> str | None:
         return normalize_url(link)
     guid = entry.get("id")
     return str(guid) if guid else None
-
-
-def _entry_time(entry: Any) -> datetime | None:
-    for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(name)
-        if value:
-            try:
-                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
-            except (OverflowError, ValueError, TypeError):
-                continue
-    return None

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
         RetryAfter,
         SkipItem,
     )
-    from connectors.sdk.http import HttpClient, Response
+    from connectors.sdk.http import HttpClient
+    from connectors.sdk.response import Response
     from connectors.sdk.stream import StreamingConnector
 
 _HOME = {
@@ -43,7 +44,7 @@ _HOME = {
     "RetryAfter": "errors",
     "SkipItem": "errors",
     "HttpClient": "http",
-    "Response": "http",
+    "Response": "response",
     "StreamingConnector": "stream",
 }
 

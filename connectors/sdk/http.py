@@ -1,7 +1,9 @@
 """The one HTTP client every connector uses: politeness and safety live here, once.
 
-- timeouts (per read, plus an overall deadline against servers that drip bytes), a
-  streamed body with a size cap, a bounded number of redirects, followed hop by hop;
+- timeouts per socket operation, and one deadline per request (connect, headers and
+  body together; ``connectors.sdk.deadline``) against servers that drip bytes; a
+  streamed body with a size cap (``connectors.sdk.response``); a bounded number of
+  redirects, followed hop by hop;
 - conditional GET (ETag / Last-Modified) confirmed by a body hash, because servers lie;
 - per origin, shared by every source on it (``connectors.sdk.hosts``): an interval
   between requests (raised to the site's Crawl-delay), a bound on requests in flight,
@@ -16,19 +18,19 @@ Thread-safe: the runner's workers share one client.
 
 from __future__ import annotations
 
-import hashlib
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from connectors.sdk.deadline import DeadlineTransport, deadline
 from connectors.sdk.errors import FatalSourceError, RetriableError, RetryAfter, status_error
 from connectors.sdk.guard import check_peer, check_url
 from connectors.sdk.hosts import Origin, Origins
+from connectors.sdk.response import BodyStream, Response, drain, read_capped
 from connectors.sdk.robots import (
     MAX_ROBOTS_BYTES,
     RobotsPolicy,
@@ -42,70 +44,11 @@ from connectors.sdk.robots import (
 if TYPE_CHECKING:
     from wire.settings import Settings
 
+__all__ = ["BodyStream", "HttpClient", "RedirectLoop", "Response"]  # Response lives in .response
+
 
 class RedirectLoop(FatalSourceError):
     """More redirects than allowed (often a loop)."""
-
-
-@dataclass
-class Response:
-    url: str
-    status: int
-    content: bytes
-    headers: httpx.Headers
-    not_modified: bool = False
-    """True on a 304, and on a 200 whose body hashes like ``previous_hash``."""
-
-    @property
-    def text(self) -> str:
-        # httpx's charset detection needs a full response; decode simply and tolerantly.
-        charset = self.headers.get_list("content-type")
-        enc = "utf-8"
-        for value in charset:
-            if "charset=" in value:
-                enc = value.split("charset=", 1)[1].split(";")[0].strip().strip('"') or enc
-        try:
-            return self.content.decode(enc, errors="replace")
-        except LookupError:
-            return self.content.decode("utf-8", errors="replace")
-
-    @property
-    def body_hash(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-
-class BodyStream:
-    """A response body as a read-only file object; ``tell()`` counts from the file's
-    start, so positions read through a Range request are positions in the file.
-    A dropped connection while reading is a ``RetriableError``."""
-
-    def __init__(self, chunks: Iterator[bytes], start: int, *, skip: int = 0) -> None:
-        self._chunks = chunks
-        self._buffer = bytearray()
-        self._position = start
-        self._skip = skip
-
-    def tell(self) -> int:
-        return self._position
-
-    def read(self, size: int = -1) -> bytes:
-        while self._skip or size < 0 or len(self._buffer) < size:
-            try:
-                chunk = next(self._chunks, None)
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                raise RetriableError(f"{type(exc).__name__} reading a stream: {exc}") from exc
-            if chunk is None:
-                break
-            if self._skip:  # the server ignored Range: drop what precedes the offset
-                dropped = min(self._skip, len(chunk))
-                chunk, self._skip = chunk[dropped:], self._skip - dropped
-            self._buffer += chunk
-        if size < 0:
-            size = len(self._buffer)
-        out = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        self._position += len(out)
-        return out
 
 
 class HttpClient:
@@ -137,11 +80,13 @@ class HttpClient:
         self.deadline = timeout * 3
         # Behind a proxy the peer is the proxy, whose address says nothing about the target.
         self._check_peer = not allow_private and not urllib.request.getproxies()
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
         self._client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,  # followed by hand: every hop is guarded and polite
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            limits=limits,
+            transport=DeadlineTransport(limits=limits),  # one deadline per request
         )
         self._origins = Origins(per_host_interval, per_host_concurrency, max_crawl_delay)
 
@@ -281,7 +226,7 @@ class HttpClient:
             if check_robots and self.respect_robots:
                 self._robots(current, origin).check(current, self.agent)
             self._wait_turn(origin, current)
-            with origin.slots:
+            with origin.slots, deadline(self.deadline):
                 try:
                     with self._client.stream(
                         method, current, headers=headers, content=content
@@ -295,38 +240,20 @@ class HttpClient:
                             if self._origin(nxt) is not origin:
                                 headers = _without_credentials(headers)
                             current = nxt
-                            _drain(resp)
+                            drain(resp)
                             continue
                         self._guard_peer(resp)
                         if resp.status_code == 304:
-                            _drain(resp)
+                            drain(resp)
                             return Response(str(resp.url), 304, b"", resp.headers, True)
                         if raise_status:
                             self._raise_for_status(resp, origin)
                         cap = self.max_bytes if max_bytes is None else max_bytes
-                        body = self._read_capped(resp, cap, truncate=max_bytes is not None)
+                        body = read_capped(resp, cap, truncate=max_bytes is not None)
                         return Response(str(resp.url), resp.status_code, body, resp.headers)
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     raise RetriableError(f"{type(exc).__name__} fetching {current}: {exc}") from exc
         raise RedirectLoop(f"more than {self.max_redirects} redirects from {url}")
-
-    def _read_capped(self, resp: httpx.Response, cap: int, *, truncate: bool) -> bytes:
-        declared = resp.headers.get("content-length")
-        if not truncate and declared and declared.isdigit() and int(declared) > cap:
-            raise FatalSourceError(f"{resp.url}: body of {declared} bytes exceeds the cap")
-        deadline = time.monotonic() + self.deadline
-        chunks, size = [], 0
-        for chunk in resp.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                if truncate:
-                    chunks.append(chunk[: cap - size])
-                    break
-                raise FatalSourceError(f"{resp.url}: body exceeds {cap} bytes")
-            if time.monotonic() > deadline:
-                raise RetriableError(f"{resp.url}: body not received within {self.deadline:.0f}s")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _raise_for_status(self, resp: httpx.Response, origin: Origin) -> None:
         if resp.status_code < 400:
@@ -383,17 +310,6 @@ class HttpClient:
     def _guard_peer(self, resp: httpx.Response) -> None:
         if self._check_peer:
             check_peer(resp)
-
-
-def _drain(resp: httpx.Response, limit: int = 64 * 1024) -> None:
-    """Read a body nobody needs (a 304's, a redirect's): a connection is only reused once
-    its response was read to the end. A body past ``limit`` is left, and so is the
-    connection."""
-    size = 0
-    for chunk in resp.iter_raw():
-        size += len(chunk)
-        if size > limit:
-            return
 
 
 def _without_credentials(headers: dict[str, str]) -> dict[str, str]:

@@ -323,9 +323,11 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def entry_time(entry: Mapping[str, Any]) -> datetime | None:
-    """A feedparser entry's publication time (published, then updated)."""
-    for name in ("published_parsed", "updated_parsed"):
-        value = entry.get(name)
+    """A feedparser entry's publication time (published, then updated, then created)."""
+    for name in ("published_parsed", "updated_parsed", "created_parsed"):
+        # `in` first: feedparser's get("updated_parsed") answers with published_parsed and a
+        # DeprecationWarning when only that exists (its issue 310); that one was tried above.
+        value = entry.get(name) if name in entry else None
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)

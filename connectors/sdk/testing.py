@@ -41,7 +41,7 @@ from collections.abc import Iterator
 import pytest
 
 # Before the import: plain asserts in the checks then explain themselves on failure.
-pytest.register_assert_rewrite("connectors.sdk.contract")
+pytest.register_assert_rewrite("connectors.sdk.contract", "connectors.sdk.contract_base")
 
 from connectors.sdk.contract import ConnectorContract  # noqa: E402
 from connectors.sdk.recording import Reply, Server, json_reply, recording_from_dir, serve  # noqa: E402

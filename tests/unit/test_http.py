@@ -3,9 +3,12 @@ GET, per-host limits, robots.txt and the SSRF guard."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 
@@ -341,3 +344,48 @@ def test_a_websocket_refused_with_a_retry_after_date_waits_until_then() -> None:
     with http_server({"/ws": busy}) as srv, pytest.raises(RetryAfter) as caught:
         open_websocket(_client(), srv.url("/ws").replace("http://", "ws://"))
     assert 290 < caught.value.seconds <= 300 and caught.value.status == 429
+
+
+@contextmanager
+def _header_dribbler(byte_delay: float) -> Iterator[str]:
+    """A loopback server that sends its status line and headers one byte at a time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"x" * 400 + b"\r\n\r\n"
+            for byte in head:
+                if stop.wait(byte_delay):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:  # the client gave up: what the test wants
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(timeout=5)
+
+
+def test_headers_dribbled_byte_by_byte_hit_the_request_deadline() -> None:
+    # Issue 13 (9): each byte comes well within the read timeout, so only one deadline
+    # over connect, headers and body ends the request (here 3 x 0.5 s).
+    client = _client(timeout=0.5)
+    try:
+        with _header_dribbler(byte_delay=0.05) as url:
+            started = time.monotonic()
+            with pytest.raises(RetriableError, match=r"not received within 1\.5s"):
+                client.get(url)
+            elapsed = time.monotonic() - started
+    finally:
+        client.close()
+    assert client.deadline == 1.5
+    assert elapsed < client.deadline + 3.0  # loosely: without the deadline it takes 20 s
