@@ -99,16 +99,22 @@ class Health:
 
 
 def elasticsearch_check(settings: Settings, timeout: float = 3.0) -> Check:
-    """Elasticsearch answers its root endpoint (bounded: no retries, a short timeout)."""
+    """Elasticsearch answers (bounded: no retries, a short timeout).
+
+    Asks ``_cluster/health``, not the root endpoint: ``ping()`` (``HEAD /``) is refused
+    by nodes that do not serve ``/`` (the local stack's answers 405) and by API keys
+    without the monitor privilege, and would call a working cluster unreachable.
+    """
     from pipeline.index.writer import make_client
 
     client = make_client(settings).options(request_timeout=timeout, max_retries=0)
 
     def check() -> str | None:
         try:
-            return None if client.ping() else f"no answer from {settings.elasticsearch_url}"
-        except Exception as exc:  # ping() reports most failures as False; the rest here
-            return f"{type(exc).__name__} at {settings.elasticsearch_url}"
+            client.cluster.health()
+        except Exception as exc:
+            return f"no answer from {settings.elasticsearch_url} ({type(exc).__name__})"
+        return None
 
     return check
 
@@ -269,7 +275,15 @@ def serve(health: Health, port: int) -> SideDoor | None:
     """Start the side door on ``port`` (0: a free one, logged; negative: none)."""
     if port < 0:
         return None
-    door = SideDoor(health, port).start()
+    try:
+        door = SideDoor(health, port).start()
+    except OSError as exc:  # several roles on one machine: the role matters more than its door
+        log.error(
+            "metrics and health NOT served: port %d: %s (give each role its own "
+            "--metrics-port, or 0 for a free one)", port, exc.strerror or exc,
+        )  # fmt: skip
+        health.stop()
+        return None
     # A port picked here must be findable: at WARNING, which the default level shows.
     level = logging.WARNING if port == 0 else logging.INFO
     log.log(level, "metrics and health on port %d (/metrics, /healthz, /readyz)", door.port)

@@ -21,11 +21,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newswire.kafka import LagProbe, ensure_topics
 from newswire.observability import Health, KafkaWatch, assigned_check, elasticsearch_check, serve
 from wire.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.index.indexer import Indexer
 
 log = logging.getLogger(__name__)
 
@@ -173,16 +176,21 @@ def run_indexer(settings: Settings) -> None:
 
     indexer = Indexer(settings)
     worker = Worker("indexer", indexer.run, indexer.stop)
-    health = side_door(settings, "indexer", [(settings.indexer_group, settings.topic_articles)])
-    health.watch("indexer", worker.alive)
-    health.require("elasticsearch", elasticsearch_check(settings))
-    health.require("indexer", assigned_check(lambda: indexer.assigned))
-    door = serve(health, settings.metrics_port)
+    door = serve(indexer_health(settings, indexer, worker), settings.metrics_port)
     try:
         supervise([worker])
     finally:
         if door:
             door.close()
+
+
+def indexer_health(settings: Settings, indexer: Indexer, worker: Worker) -> Health:
+    """The standalone indexer's checks: Kafka, Elasticsearch, partitions, its thread."""
+    health = side_door(settings, "indexer", [(settings.indexer_group, settings.topic_articles)])
+    health.watch("indexer", worker.alive)
+    health.require("elasticsearch", elasticsearch_check(settings))
+    health.require("indexer", assigned_check(lambda: indexer.assigned))
+    return health
 
 
 def run_processor(

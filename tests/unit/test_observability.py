@@ -149,8 +149,14 @@ def test_api_probes_answer_without_a_key_and_follow_elasticsearch() -> None:
         def options(self, **kwargs: object) -> FakeEs:
             return self
 
-        def ping(self) -> bool:
-            return self.up
+        @property
+        def cluster(self) -> FakeEs:
+            return self
+
+        def health(self) -> dict[str, str]:
+            if not self.up:
+                raise ConnectionError("refused")
+            return {"status": "green"}
 
     es = FakeEs()
     app = create_app(Settings(), client=es)  # type: ignore[arg-type]
@@ -186,3 +192,17 @@ def test_cleanup_and_tagging_times_travel_back_from_the_extraction_process() -> 
     from wire.metrics import CHAIN_CLOCK
 
     assert CHAIN_CLOCK.take() == {}  # taken with the page: the next one starts from zero
+
+
+def test_a_port_in_use_costs_the_side_door_not_the_role(caplog: pytest.LogCaptureFixture) -> None:
+    from newswire.observability import serve
+
+    first = serve(Health("one"), 0)
+    assert first is not None
+    try:
+        with caplog.at_level(logging.ERROR):
+            assert serve(Health("two"), first.port) is None
+        assert f"NOT served: port {first.port}" in caplog.text
+        assert serve(Health("off"), -1) is None
+    finally:
+        first.close()
