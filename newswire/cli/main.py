@@ -17,6 +17,7 @@ from newswire.cli import (
     process,
     roles,
     search,
+    security,
     sources,
     stack,
     status,
@@ -34,6 +35,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(kibana.app, name="kibana")
 app.add_typer(connectors.app, name="connectors")
 app.add_typer(backfill.app, name="backfill")
+app.add_typer(security.app, name="security")
 app.add_typer(api.app, name="api")
 app.command()(roles.run)
 app.command()(roles.setup)

@@ -14,9 +14,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -131,6 +133,13 @@ def test_a_story_goes_from_a_feed_to_a_search_over_tls_with_logins(
         ({"drop": "NEWSWIRE_ELASTICSEARCH_"}, "expects TLS: use an https:// URL"),
         ({"NEWSWIRE_ELASTICSEARCH_PASSWORD": "wrong-password"}, "refused user 'newswire' (401)"),
         ({"wrong_ca": "NEWSWIRE_ELASTICSEARCH_CA_CERTS"}, "its certificate is not trusted"),
+        (
+            {
+                "unset": "NEWSWIRE_ELASTICSEARCH_USERNAME,NEWSWIRE_ELASTICSEARCH_PASSWORD",
+                "NEWSWIRE_ELASTICSEARCH_API_KEY": "bm90LWEta2V5OkxlYWstQ2FuYXJ5LTdmM2E5Yw==",
+            },
+            "refused the API key (401)",
+        ),
     ],
 )
 def test_a_refused_client_fails_fast_in_one_line(
@@ -145,6 +154,8 @@ def test_a_refused_client_fails_fast_in_one_line(
             env["NEWSWIRE_ELASTICSEARCH_URL"] = secure["NEWSWIRE_ELASTICSEARCH_URL"].replace(
                 "https://", "http://"
             )
+    for name in filter(None, change.pop("unset", "").split(",")):
+        env.pop(name)
     if name := change.pop("wrong_ca", None):
         env[name] = str(make_ca(tmp_path / "other-ca", "not the stack's CA").ca)
     env.update(change)
@@ -157,3 +168,118 @@ def test_a_refused_client_fails_fast_in_one_line(
     assert expected in lines[-1]
     assert "Traceback" not in role.stderr
     assert took < 60
+    for secret in (v for k, v in change.items() if "PASSWORD" in k or "API_KEY" in k):
+        assert secret not in role.stderr + role.stdout  # a refused secret is never echoed
+
+
+LEAK = "Leak-Canary-7f3a9c"  # every secret below contains it: one search finds them all
+
+
+class _Instance(BaseHTTPRequestHandler):
+    """A social API that answers with a maintenance page (a BadPayload dead letter)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = b"<html><body>down for maintenance</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+def _topic_values(client: dict[str, str], topic: str) -> bytes:
+    """Every key and value on ``topic``, read with the stack's client settings."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from wire.clients import kafka_client_config
+    from wire.settings import Settings
+
+    consumer = KafkaConsumer(**kafka_client_config(Settings(**_settings_kwargs(client))))
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        data = b""
+        while any(consumer.position(tp) < end[tp] for tp in tps):
+            for records in consumer.poll(timeout_ms=1000).values():
+                data += b"".join((r.key or b"") + (r.value or b"") for r in records)
+        return data
+    finally:
+        consumer.close()
+
+
+def _settings_kwargs(client: dict[str, str]) -> dict[str, str]:
+    return {
+        k.removeprefix("NEWSWIRE_").lower(): v
+        for k, v in client.items()
+        if k.startswith("NEWSWIRE_KAFKA_")
+    }
+
+
+def test_no_secret_leaks_into_logs_status_letters_state_or_errors(
+    tmp_path: Path, secure: dict[str, str]
+) -> None:
+    keys = _secrets(secure)
+    ns = "leak" + uuid.uuid4().hex[:8]
+    env = {
+        **secure,
+        "NEWSWIRE_TOPIC_RAW": f"{ns}.raw",
+        "NEWSWIRE_TOPIC_ARTICLES": f"{ns}.articles",
+        "NEWSWIRE_TOPIC_DLQ": f"{ns}.dlq",
+        "NEWSWIRE_TOPIC_STATE": f"{ns}.state",
+        "NEWSWIRE_PROCESSOR_GROUP": f"{ns}-processor",
+        "NEWSWIRE_INDEXER_GROUP": f"{ns}-indexer",
+        "NEWSWIRE_HTTP_ALLOW_PRIVATE": "true",
+        "NEWSWIRE_PROCESSOR_DATA_DIR": str(tmp_path / "processor"),
+        "NEWSWIRE_PROCESSOR_STORE": "memory://",
+        "NEWSWIRE_KIBANA_API_KEY": f"kibana-{LEAK}",
+    }
+    # The real logins of the stack are secrets too: they must not show either.
+    real = [keys["kafka_newswire"], keys["es_newswire"]]
+    site = Site(stories=make_stories(2))
+    server, base = serve(site)
+    social = ThreadingHTTPServer(("127.0.0.1", 0), _Instance)
+    threading.Thread(target=social.serve_forever, daemon=True).start()
+    other = f"http://127.0.0.1:{social.server_port}"
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  - {{id: feed, connector: rss, config: {{url: '{base}/feed.xml'}}}}\n"
+        "  - id: toots\n    connector: mastodon\n"
+        f"    config: {{instance: '{other}', hashtag: news, access_token: 'mast-{LEAK}',"
+        " use_rss: false}\n"
+        "  - id: reddit\n    connector: reddit\n"
+        f"    config: {{subreddit: worldnews, client_id: cid, client_secret: 'reddit-{LEAK}',"
+        f" base_url: '{other}', oauth_url: '{other}', token_url: '{other}/token'}}\n"
+    )
+    try:
+        run = _newswire(
+            ["run", "-s", str(sources), "--exit-when-idle", "5", "--log-level", "debug"],
+            env,
+            timeout=300,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        social.shutdown()
+        social.server_close()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "DEBUG" in run.stderr  # the logs really were at DEBUG
+    seen = {"run logs": run.stdout + run.stderr}
+    for args in (["status", "--json"], ["sources", "status", "--json"]):
+        done = _newswire(args, env, 120)
+        seen[" ".join(args)] = done.stdout + done.stderr
+    seen["dead letters"] = _topic_values(secure, env["NEWSWIRE_TOPIC_DLQ"]).decode("latin-1")
+    seen["connector state"] = _topic_values(secure, env["NEWSWIRE_TOPIC_STATE"]).decode("latin-1")
+    assert seen["dead letters"], "the maintenance page should have made a dead letter"
+    assert "toots" in seen["connector state"] and "reddit" in seen["connector state"]
+    for where, text in seen.items():
+        assert LEAK not in text, where
+        for secret in real:
+            assert secret not in text, where
