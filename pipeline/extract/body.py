@@ -31,6 +31,7 @@ teaser grids, never the lede); the caller adds a timeout.
 from __future__ import annotations
 
 import logging
+import re
 from copy import deepcopy
 from typing import Any
 
@@ -44,8 +45,6 @@ from lxml.html import (
     HtmlProcessingInstruction,
     fromstring,
 )
-from trafilatura.baseline import baseline
-from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, is_dubious_html, repair_faulty_html
 
 from pipeline.clean.text import squash
 
@@ -99,6 +98,12 @@ _PARSER.set_element_class_lookup(
 )
 # XML-invalid control characters (tab, LF and CR are valid), as UTF-8 bytes
 _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
+# the same and the two non-characters libxml2 refuses, removed before parsing
+_INVALID_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# libxml2 stops at a doctype with a stray slash (https://bugs.launchpad.net/lxml/+bug/1955915)
+# and reads a self-closing <html/> as an empty page
+_DOCTYPE_TAG = re.compile("^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+_FAULTY_HTML = re.compile(r"(<html.*?)\s*/>", re.IGNORECASE)
 _JSON_LD = "application/ld+json"
 _INERT = ("script", "style", "template", "svg", "meta", "link")
 
@@ -152,7 +157,7 @@ def _fromstring(html: str | bytes) -> HtmlElement | None:
 
 
 def _repair(html: str, beginning: str) -> str:
-    """``trafilatura.utils.repair_faulty_html``, without its costly pass over clean pages.
+    """The page with what libxml2 cannot parse repaired, as trafilatura's loader does.
 
     Its removal of XML-invalid characters is a regular expression over the whole page
     (a third of the parse time); a scan of the UTF-8 bytes tells when it is needed.
@@ -160,28 +165,32 @@ def _repair(html: str, beginning: str) -> str:
     data = html.encode("utf-8", "surrogatepass")
     dirty = len(data.translate(None, _CONTROL_BYTES)) != len(data)
     if dirty or "\ufffe" in html or "\uffff" in html:
-        return repair_faulty_html(html, beginning)
-    if "doctype" in beginning:  # the rest of repair_faulty_html, copying only on a match
+        html = _INVALID_XML_CHARS.sub("", html)
+    if "doctype" in beginning:  # the first line is copied only on a match
         end = html.find("\n")
         firstline = html if end < 0 else html[:end]
-        if DOCTYPE_TAG.match(firstline):
-            html = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + html[len(firstline) + 1 :]
+        if _DOCTYPE_TAG.match(firstline):
+            html = _DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + html[len(firstline) + 1 :]
     for line in html[:4096].splitlines()[:4]:
         if "<html" in line and line.endswith("/>"):
-            html = FAULTY_HTML.sub(r"\1>", html, count=1)
+            html = _FAULTY_HTML.sub(r"\1>", html, count=1)
             break
     return html
 
 
 def _load_html(html: str) -> HtmlElement | None:
-    """``trafilatura.utils.load_html`` for a string, with the faster parser above."""
+    """The page parsed as ``trafilatura.load_html`` parses a string, with the parser above.
+
+    Owned rather than imported: trafilatura's loader has no option for the parser, and its
+    repair helpers are not public API (tests/unit/test_extract_body.py pins the equality).
+    """
     beginning = html[:50].lower()
     html = _repair(html, beginning)
     tree = _fromstring(html)
     if tree is None or len(tree) < 1:
         tree = _fromstring(html.encode("utf-8", "surrogatepass"))
     # trafilatura's rejection test: no html tag or declaration and a single block
-    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+    if tree is not None and "html" not in beginning and len(tree) < 2:
         return None
     return tree
 
@@ -276,7 +285,7 @@ def run_trafilatura(tree: HtmlElement, url: str) -> Any | None:
 def run_baseline(tree: HtmlElement) -> list[str]:
     """Paragraphs from trafilatura's baseline extractor; it works on its own copy."""
     try:
-        body, _, _ = baseline(shield_joiners(tree))
+        body, _, _ = trafilatura.baseline(shield_joiners(tree))
     except (ValueError, TypeError, AttributeError, RecursionError):
         return []
     paragraphs: list[str] = []

@@ -13,8 +13,6 @@ import pytest
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_metadata
-from trafilatura.utils import load_html
 
 from pipeline.extract import body
 from pipeline.extract.body import drop_inert, parse_html, run_trafilatura
@@ -38,7 +36,7 @@ STORY = "The council approved the new bridge over the river after a long debate.
     ],
 )
 def test_the_parse_is_trafilaturas_own(html: str) -> None:
-    ours, theirs = parse_html(html), load_html(html)
+    ours, theirs = parse_html(html), trafilatura.load_html(html)
     assert ours is not None and theirs is not None
     assert etree.tostring(ours) == etree.tostring(theirs)
     assert all(isinstance(el, HtmlElement) for el in ours.iter() if isinstance(el.tag, str))
@@ -46,7 +44,7 @@ def test_the_parse_is_trafilaturas_own(html: str) -> None:
 
 def test_text_that_is_not_a_page_is_rejected_as_trafilatura_does() -> None:
     assert parse_html("<p>only a fragment</p>") is None
-    assert load_html("<p>only a fragment</p>") is None
+    assert trafilatura.load_html("<p>only a fragment</p>") is None
 
 
 def test_inert_markup_goes_and_text_around_it_stays() -> None:
@@ -58,7 +56,9 @@ def test_inert_markup_goes_and_text_around_it_stays() -> None:
         '<template><p>hidden</p></template><p>Last <meta itemprop="name" content="n">words.</p>'
         "</body></html>"
     )
-    tree = drop_inert(parse_html(html))  # type: ignore[arg-type]
+    parsed = parse_html(html)
+    assert parsed is not None
+    tree = drop_inert(parsed)
     assert [el.tag for el in tree.iter("script")] == ["script"]
     assert next(tree.iter("script")).get("type") == "application/ld+json"
     assert not list(tree.iter("style", "svg", "path", "template", "meta", "link"))
@@ -74,7 +74,7 @@ def _calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         calls.append(bool(kwargs.get("fast")))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(body.trafilatura, "bare_extraction", spy)
+    monkeypatch.setattr(trafilatura, "bare_extraction", spy)  # the module body.py calls
     return calls
 
 
@@ -82,9 +82,11 @@ def test_a_long_article_is_extracted_once_in_fast_mode(monkeypatch: pytest.Monke
     calls = _calls(monkeypatch)
     paragraphs = "".join(f"<p>{i}. {STORY[:400]}</p>" for i in range(8))
     html = f"<html><body><article><h1>Bridge</h1>{paragraphs}</article></body></html>"
-    doc = run_trafilatura(parse_html(html), "https://site.example/a")  # type: ignore[arg-type]
+    tree = parse_html(html)
+    assert tree is not None
+    doc = run_trafilatura(tree, "https://site.example/a")
     assert calls == [True]
-    assert "council approved" in doc.text
+    assert doc is not None and "council approved" in doc.text
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,9 @@ def test_a_doubtful_fast_result_gets_the_full_cascade(
     monkeypatch: pytest.MonkeyPatch, html: str
 ) -> None:
     calls = _calls(monkeypatch)
-    run_trafilatura(parse_html(html), "https://site.example/a")  # type: ignore[arg-type]
+    tree = parse_html(html)
+    assert tree is not None
+    run_trafilatura(tree, "https://site.example/a")
     assert calls == [True, False]
 
 
@@ -121,6 +125,18 @@ def test_fallback_metadata_is_what_trafilatura_reads(page: Path) -> None:
     tree = parse_html(page.read_text(encoding="utf-8"))
     assert tree is not None
     ours = read_fallback_metadata(tree, url)
-    theirs = extract_metadata(tree, url, dict(DATE_OPTIONS), False)
+    theirs = trafilatura.extract_metadata(tree, url, dict(DATE_OPTIONS), False)
     for field in ("title", "author", "date", "sitename", "image", "url"):
         assert getattr(ours, field) == getattr(theirs, field), field
+
+
+def test_fallback_metadata_keeps_zero_width_joiners() -> None:
+    # trafilatura drops format characters: without the shield "می‌شود" would lose its ZWNJ
+    title = "\u062e\u0628\u0631 \u0645\u06cc\u200c\u0634\u0648\u062f"
+    html = f"<html><head><title>{title}</title></head><body><p>{STORY}</p></body></html>"
+    tree = parse_html(html)
+    assert tree is not None
+    raw = trafilatura.extract_metadata(tree, "https://site.example/a", dict(DATE_OPTIONS), False)
+    assert raw.title == title.replace("\u200c", "")
+    ours = read_fallback_metadata(tree, "https://site.example/a")
+    assert ours is not None and ours.title == title
