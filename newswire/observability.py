@@ -131,10 +131,11 @@ def assigned_check(partitions: Callable[[], int]) -> Check:
 class KafkaWatch:
     """One thread that talks to Kafka for the side door: reachability and consumer lag.
 
-    Every ``interval`` seconds it asks for the end offsets of the watched topics (a
-    bounded request) and, for each (group, topic), the committed offsets: that gives
-    ``newswire_consumer_lag_records`` per partition, and the timestamp of the first
-    record not committed gives ``newswire_consumer_lag_seconds``.
+    Every ``interval`` seconds it asks for the end offsets of a topic (a bounded
+    request: reachability) and every ``lag_every`` rounds, for each (group, topic), the
+    committed offsets: that gives ``newswire_consumer_lag_records`` per partition, and
+    the timestamp of the first record not committed (one fetch per lagging partition,
+    hence not every round) gives ``newswire_consumer_lag_seconds``.
     """
 
     def __init__(
@@ -143,11 +144,13 @@ class KafkaWatch:
         groups: list[tuple[str, str]],
         interval: float = 5.0,
         stale_after: float = 20.0,
+        lag_every: int = 3,
     ) -> None:
         self.settings = settings
         self.groups = groups
         self.interval = interval
         self.stale_after = stale_after
+        self.lag_every = lag_every
         self.last_ok: float | None = None
         self.last_error = "not checked yet"
         self._stop = threading.Event()
@@ -166,14 +169,16 @@ class KafkaWatch:
 
     def _loop(self) -> None:
         probe: Any = None
+        rounds = 0
         while not self._stop.is_set():
             try:
                 if probe is None:
                     from newswire.kafka import LagProbe
 
                     probe = LagProbe(self.settings)
-                self.observe(probe)
+                self.observe(probe, with_lag=rounds % self.lag_every == 0)
                 self.last_ok = time.monotonic()
+                rounds += 1
             except Exception as exc:  # the broker may be down: say so, try again
                 self.last_error = f"{type(exc).__name__}: {exc}"[:200]
                 log.debug("kafka watch: %s", self.last_error)
@@ -181,8 +186,8 @@ class KafkaWatch:
         if probe is not None:
             probe.close()
 
-    def observe(self, probe: Any) -> None:
-        """One round: the lag of every watched (group, topic) into the gauges."""
+    def observe(self, probe: Any, with_lag: bool = True) -> None:
+        """One round: Kafka answers; ``with_lag``: each watched group's lag into the gauges."""
         from kafka import TopicPartition
 
         from wire.metrics import CONSUMER_LAG_RECORDS, CONSUMER_LAG_SECONDS
@@ -190,7 +195,7 @@ class KafkaWatch:
         consumer = probe.consumer
         topic_raw = TopicPartition(self.settings.topic_raw, 0)
         consumer.end_offsets([topic_raw], timeout_ms=3000)  # reachability, bounded
-        for group, topic in self.groups:
+        for group, topic in self.groups if with_lag else ():
             partitions = consumer.partitions_for_topic(topic) or set()
             tps = [TopicPartition(topic, p) for p in sorted(partitions)]
             if not tps:

@@ -21,6 +21,7 @@ def run(
     ctx: typer.Context,
     sources: Path | None = roles.SourcesOpt,
     log_level: str = roles.LogOpt,
+    metrics_port: int | None = roles.MetricsPortOpt,
 ) -> None:
     """Run only the connector runner (scale-out role); `list` and `new` for authors.
 
@@ -30,7 +31,7 @@ def run(
     contract test included (see CONTRIBUTING.md).
     """
     if ctx.invoked_subcommand is None:
-        roles.connectors(sources, log_level)
+        roles.connectors(sources, log_level, metrics_port)
 
 
 @app.command("list")

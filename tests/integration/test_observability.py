@@ -90,7 +90,7 @@ def test_run_serves_metrics_health_and_readiness(tmp_path: Path, namespace: dict
         assert count == 36
         assert ready == (200, '{"status": "ok", "role": "run"}\n'), ready
         assert _get(port, "/healthz")[0] == 200
-        time.sleep(6)  # one more round of the Kafka watch, after the last commit
+        time.sleep(16)  # one more lag round of the Kafka watch (every 15 s), after the commit
         code, text = _get(port, "/metrics")
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -9,6 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -206,3 +207,47 @@ def test_a_port_in_use_costs_the_side_door_not_the_role(caplog: pytest.LogCaptur
         assert serve(Health("off"), -1) is None
     finally:
         first.close()
+
+
+def test_kafka_watch_reports_lag_in_records_and_seconds() -> None:
+    import time as clock
+    from types import SimpleNamespace
+
+    from kafka import TopicPartition
+
+    from newswire.observability import KafkaWatch
+    from wire.metrics import CONSUMER_LAG_RECORDS, CONSUMER_LAG_SECONDS
+
+    now = clock.time()
+    ends = {0: 10, 1: 5}  # partition 0: 4 records behind, the oldest 120 s old; 1: caught up
+    committed = {0: 6, 1: 5}
+
+    class Consumer:
+        def partitions_for_topic(self, topic: str) -> set[int]:
+            return {0, 1}
+
+        def end_offsets(self, tps: list[TopicPartition], timeout_ms: int) -> dict[Any, int]:
+            return {tp: ends.get(tp.partition, 0) for tp in tps}
+
+        def assign(self, tps: list[TopicPartition]) -> None:
+            self.tp = tps[0]
+
+        def seek(self, tp: TopicPartition, offset: int) -> None:
+            assert (tp.partition, offset) == (0, 6)  # the first record not committed
+
+        def poll(self, timeout_ms: int, max_records: int) -> dict[Any, Any]:
+            return {self.tp: [SimpleNamespace(timestamp=(now - 120) * 1000)]}
+
+    class Admin:
+        def list_group_offsets(self, wanted: dict[str, list[TopicPartition]]) -> dict[str, Any]:
+            group, tps = next(iter(wanted.items()))
+            return {group: {tp: SimpleNamespace(offset=committed[tp.partition]) for tp in tps}}
+
+    watch = KafkaWatch(Settings(), [("g-lag", "t-lag")])
+    watch.observe(SimpleNamespace(consumer=Consumer(), admin=Admin()))
+    assert CONSUMER_LAG_RECORDS.labels("g-lag", "t-lag", "0")._value.get() == 4
+    assert CONSUMER_LAG_RECORDS.labels("g-lag", "t-lag", "1")._value.get() == 0
+    assert 119 < CONSUMER_LAG_SECONDS.labels("g-lag", "t-lag")._value.get() < 130
+    committed[0] = 10  # caught up: no record is waiting, so no age
+    watch.observe(SimpleNamespace(consumer=Consumer(), admin=Admin()))
+    assert CONSUMER_LAG_SECONDS.labels("g-lag", "t-lag")._value.get() == 0
