@@ -25,7 +25,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from pipeline.chain import Tagger, process
 from wire.metrics import CHAIN_CLOCK
-from wire.models import RawItem, SourceRef
+from wire.models import RawItem, SourceRef, read_record
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _start_worker(taggers: tuple[Tagger, ...]) -> None:
 
 def extract_raw(value: bytes | str) -> tuple[str, bytes]:
     """One raw item (JSON) to its article's (id, JSON): only bytes cross the process line."""
-    article = process(RawItem.model_validate_json(value), _worker_taggers)
+    article = process(read_record(RawItem, value), _worker_taggers)  # schema checked
     return article.id, article.to_json_bytes()
 
 

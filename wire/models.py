@@ -8,14 +8,22 @@ does not understand. Datetimes are always timezone-aware UTC.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+# The MAJOR version of each record's schema. It changes only when a field is renamed,
+# retyped, removed or changes meaning; adding an optional field keeps it (a "minor"
+# change: older consumers read the record and ignore what they do not know).
 RAW_SCHEMA_VERSION = 1
 ARTICLE_SCHEMA_VERSION = 1
 DEAD_LETTER_SCHEMA_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -45,6 +53,84 @@ class _Model(BaseModel):
     @classmethod
     def from_json_bytes(cls, data: bytes | str) -> Any:
         return cls.model_validate_json(data)
+
+
+_M = TypeVar("_M", bound=_Model)
+_VERSION = re.compile(r"\s*(\d+)(?:\.\d+)*\s*")
+_unknown_seen: set[tuple[str, str]] = set()
+
+
+class SchemaVersionError(ValueError):
+    """A record whose ``schema_version`` this consumer cannot read (not a number, or
+    older than any major it knows). The record becomes a dead letter, never half-read."""
+
+
+class SchemaTooNew(SchemaVersionError):
+    """A record from a newer major version of its schema: upgrade the consumer, then
+    replay the dead letter (``newswire dlq replay``)."""
+
+
+def check_schema(model: type[_Model], fields: dict[str, Any]) -> None:
+    """Refuse a record of a major version ``model`` does not read; note unknown fields.
+
+    Consumers read every record of their own major version: unknown top-level fields
+    (a newer minor version's additions) are ignored, and logged once per field and
+    process so it is not silent. A newer major raises :class:`SchemaTooNew` before any
+    field is read. A record without ``schema_version`` is of the first major version.
+    """
+    ours = int(model.model_fields["schema_version"].default)
+    given = fields.get("schema_version", ours)
+    match = None if isinstance(given, bool) else _VERSION.fullmatch(str(given))
+    if match is None:
+        raise SchemaVersionError(f"{model.__name__} schema_version {given!r} is not a version")
+    major = int(match.group(1))
+    if major > ours:
+        raise SchemaTooNew(
+            f"{model.__name__} schema {given} is newer than this consumer's {ours}.x:"
+            " upgrade the consumer, then replay this dead letter"
+        )
+    if major < ours:
+        raise SchemaVersionError(
+            f"{model.__name__} schema {given} is older than this consumer's {ours}.x"
+            " and no upgrade for it exists"
+        )
+    known = set(model.model_fields)
+    for name in fields.keys() - known:
+        if (model.__name__, name) not in _unknown_seen:
+            _unknown_seen.add((model.__name__, name))
+            log.warning(
+                "%s records carry a field this consumer does not know (ignored): %s",
+                model.__name__, name,
+            )  # fmt: skip
+
+
+def read_record(model: type[_M], data: bytes | str) -> _M:
+    """One Kafka value as ``model``, after :func:`check_schema`: how every consumer
+    decodes what it reads (the processor's two stages and the indexer)."""
+    try:
+        fields = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+    except ValueError:  # not JSON or not UTF-8: pydantic says so in its usual words
+        return model.model_validate_json(data)
+    if not isinstance(fields, dict):
+        return model.model_validate_json(data)
+    check_schema(model, fields)
+    return model.model_validate(fields)
+
+
+def letter_id(
+    stage: str, topic: str | None, key: str | None, error_class: str, payload: str
+) -> str:
+    """A dead letter's stable id: the same failure of the same item is the same letter.
+
+    The item's key (raw item key, article id), stage, topic and error class; the payload
+    counts only where the key does not name one item (no key, or a connector's letter
+    keyed by source id). A crash and re-poll that letters an item twice gives two
+    letters with one id, which a replay re-drives once.
+    """
+    parts = [stage, topic or "", error_class, "" if key is None else f"key:{key}"]
+    if key is None or stage == "connector":
+        parts.append(hashlib.sha256(payload.encode("utf-8", "replace")).hexdigest())
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()[:32]
 
 
 class SourceRef(_Model):
@@ -218,6 +304,7 @@ class DeadLetter(_Model):
     """An item a stage could not handle, kept with the reason so it can be replayed."""
 
     schema_version: int = DEAD_LETTER_SCHEMA_VERSION
+    id: str = Field(default="", description="stable letter id (letter_id); set when empty")
     stage: Stage
     error_class: str
     message: str
@@ -227,6 +314,13 @@ class DeadLetter(_Model):
     partition: int | None = None
     offset: int | None = None
     payload: str = Field(description="the original value, decoded as UTF-8 with replacement")
+
+    @model_validator(mode="after")
+    def _stable_id(self) -> DeadLetter:
+        """Letters written before ids existed get the same id a new one would carry."""
+        if not self.id:
+            self.id = letter_id(self.stage, self.topic, self.key, self.error_class, self.payload)
+        return self
 
     @classmethod
     def for_error(

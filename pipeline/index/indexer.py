@@ -52,7 +52,7 @@ from wire.metrics import (
     STAGE_OUT,
     error_class,
 )
-from wire.models import Article, DeadLetter
+from wire.models import Article, DeadLetter, read_record
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class Indexer:
         pending: list[tuple[ConsumerRecord, Article]] = []
         for rec in records:
             try:
-                pending.append((rec, Article.model_validate_json(rec.value)))
+                pending.append((rec, read_record(Article, rec.value)))  # schema checked
             except (ValidationError, ValueError, TypeError) as exc:
                 self._dead_letter(dlq, rec, exc)
         operations = self.writer.prepare([a for _, a in pending])

@@ -33,7 +33,7 @@ from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processe
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
 from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
-from wire.models import Article, DeadLetter
+from wire.models import Article, DeadLetter, read_record
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             STAGE_IN.labels("dedup").inc()
             try:
                 with STAGE_DURATION.labels("dedup").time():
-                    article = Article.model_validate_json(event.value)
+                    article = read_record(Article, event.value)  # schema checked
                     outcome, indexed = deduplicator.route(article)
             except Exception as exc:  # a dead letter, never a stopped stage
                 DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
