@@ -11,6 +11,8 @@ import typer
 from rich.markup import escape
 
 from newswire.cli.common import console, out, settings
+from newswire.cli.roles import MetricsPortOpt
+from newswire.observability import Health, elasticsearch_check, serve
 
 app = typer.Typer(
     help="The REST API: `newswire api` serves it; `newswire api keys create NAME` makes a key.",
@@ -40,6 +42,7 @@ def api(
     ssl_certfile: Path | None = typer.Option(
         None, "--ssl-certfile", exists=True, dir_okay=False, help="Serve HTTPS with this PEM."
     ),
+    metrics_port: int | None = MetricsPortOpt,
     ssl_keyfile: Path | None = typer.Option(
         None, "--ssl-keyfile", exists=True, dir_okay=False, help="Its private key (PEM)."
     ),
@@ -77,16 +80,25 @@ def api(
             "front (proxy, ingress) or pass --ssl-certfile/--ssl-keyfile",
             host,
         )
-    uvicorn.run(
-        create_app(s),
-        host=host,
-        port=port,
-        log_level=log_level.value,
-        log_config=None,  # keep newswire's log format (text or json lines)
-        server_header=False,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-    )
+    # /metrics, /healthz and /readyz on the metrics port, as every role: scrapers and
+    # probes never need an API key, and the API's own port never shows metrics.
+    health = Health("api")
+    health.require("elasticsearch", elasticsearch_check(s))
+    door = serve(health, s.metrics_port if metrics_port is None else metrics_port)
+    try:
+        uvicorn.run(
+            create_app(s),
+            host=host,
+            port=port,
+            log_level=log_level.value,
+            log_config=None,  # keep newswire's log format (text or json lines)
+            server_header=False,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+        )
+    finally:
+        if door:
+            door.close()
 
 
 def _fail_line(message: str, code: int = 1) -> typer.Exit:
