@@ -8,13 +8,20 @@ does not understand. Datetimes are always timezone-aware UTC.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 # The MAJOR version of each record's schema. It changes only when a field is renamed,
 # retyped, removed or changes meaning; adding an optional field keeps it (a "minor"
@@ -58,6 +65,7 @@ class _Model(BaseModel):
 _M = TypeVar("_M", bound=_Model)
 _VERSION = re.compile(r"\s*(\d+)(?:\.\d+)*\s*")
 _unknown_seen: set[tuple[str, str]] = set()
+_JSON_OBJECT = TypeAdapter(dict[str, Any])
 
 
 class SchemaVersionError(ValueError):
@@ -70,8 +78,9 @@ class SchemaTooNew(SchemaVersionError):
     replay the dead letter (``newswire dlq replay``)."""
 
 
-def check_schema(model: type[_Model], fields: dict[str, Any]) -> None:
-    """Refuse a record of a major version ``model`` does not read; note unknown fields.
+def check_schema(model: type[_Model], fields: dict[str, Any]) -> int:
+    """Refuse a record of a major version ``model`` does not read; note unknown fields;
+    return the record's major version (``"1.3"`` is major 1: a producer may say more).
 
     Consumers read every record of their own major version: unknown top-level fields
     (a newer minor version's additions) are ignored, and logged once per field and
@@ -102,18 +111,17 @@ def check_schema(model: type[_Model], fields: dict[str, Any]) -> None:
                 "%s records carry a field this consumer does not know (ignored): %s",
                 model.__name__, name,
             )  # fmt: skip
+    return major
 
 
 def read_record(model: type[_M], data: bytes | str) -> _M:
     """One Kafka value as ``model``, after :func:`check_schema`: how every consumer
     decodes what it reads (the processor's two stages and the indexer)."""
     try:
-        fields = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
-    except ValueError:  # not JSON or not UTF-8: pydantic says so in its usual words
+        fields = _JSON_OBJECT.validate_json(data)  # pydantic's parser: json.loads is 4x slower
+    except ValidationError:  # not a JSON object: the model says so in its usual words
         return model.model_validate_json(data)
-    if not isinstance(fields, dict):
-        return model.model_validate_json(data)
-    check_schema(model, fields)
+    fields["schema_version"] = check_schema(model, fields)
     return model.model_validate(fields)
 
 
