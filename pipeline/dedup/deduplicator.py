@@ -8,7 +8,6 @@ each key at its owner (see the package docstring); nothing else changes.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from pipeline.dedup.fingerprint import (
     fingerprint,
 )
 from pipeline.dedup.rules import DedupOutcome, decide, keys_for
-from pipeline.dedup.state import apply_writes, live_entry, merge_urls, sweep
+from pipeline.dedup.state import apply_writes, encode_urls, live_urls, merge_urls, sweep
 from wire.models import Article, MergeTarget
 
 
@@ -46,7 +45,8 @@ def annotate(article: Article, outcome: DedupOutcome) -> Article | None:
 
 
 class Deduplicator:
-    """Dedup against a ``MutableMapping[str, Any]`` of JSON values (dict, faust Table).
+    """Dedup against a ``MutableMapping[str, Any]`` of JSON values (dict, faust Table);
+    :mod:`.state` says what the values hold.
 
     >>> from datetime import UTC, datetime
     >>> dedup = Deduplicator({})
@@ -71,8 +71,8 @@ class Deduplicator:
         now = now or datetime.now(UTC)
         lookups = {key: self.state.get(key) for key in keys_for(fp)}
         outcome, writes = decide(fp, lookups, now)
-        conflicts = apply_writes(self.state, writes, now, self.config)
-        return replace(outcome, conflicts=tuple(conflicts)) if conflicts else outcome
+        apply_writes(self.state, writes, now, self.config)
+        return outcome
 
     def check_article(
         self, article: Article, now: datetime | None = None
@@ -118,11 +118,10 @@ class Deduplicator:
     def _add_urls(self, story_id: str, urls: list[str], now: datetime) -> tuple[list[str], bool]:
         """Every URL ``story_id`` is known under after adding ``urls``; and whether it grew."""
         key = f"{URLS_PREFIX}:{story_id}"
-        current = live_entry(key, self.state.get(key), now, self.config)
+        current = live_urls(key, self.state.get(key), now, self.config)
         value = merge_urls(current, story_id, urls, now)
-        self.state[key] = value
-        known = value.get("u", [])
-        return list(known), current is None or len(known) > len(current.get("u", []))
+        self.state[key] = encode_urls(value)
+        return list(value.urls), current is None or len(value.urls) > len(current.urls)
 
     def sweep(self, now: datetime | None = None) -> int:
         """Delete expired entries; returns how many keys went."""

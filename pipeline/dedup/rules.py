@@ -28,14 +28,7 @@ from typing import Any, Literal
 
 from pipeline.dedup.fingerprint import Fingerprint
 from pipeline.dedup.minhash import sketch_similarity
-from pipeline.dedup.state import (
-    Conflict,
-    Entry,
-    cluster_of,
-    entry,
-    live_entry,
-    live_members,
-)
+from pipeline.dedup.state import Entry, Write, encode, entry, live_entry, live_members
 from wire.models import DedupDecision
 
 Action = Literal["index", "merge"]
@@ -49,8 +42,6 @@ class DedupOutcome:
     * ``action == "merge"``: index nothing; add ``url`` to the ``urls`` of ``merge_into``
       (``merge_into_time``, the target's story time in epoch seconds, tells which monthly
       index holds it).
-
-    ``conflicts`` lists races this story's writes revealed (see :class:`Conflict`).
     """
 
     decision: DedupDecision
@@ -61,7 +52,6 @@ class DedupOutcome:
     duplicate_of: str | None = None
     merge_into: str | None = None
     merge_into_time: int | None = None
-    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def indexed(self) -> bool:
@@ -86,7 +76,7 @@ def _other(
     if key is None:
         return None
     found = live_entry(key, lookups.get(key), now, fp.config)
-    return found if found is not None and found["i"] != fp.id else None
+    return found if found is not None and found.story != fp.id else None
 
 
 def _title_match(
@@ -95,11 +85,11 @@ def _title_match(
     held = _other(fp, fp.title_key, lookups, now)
     if held is None:
         return None
-    if abs(held["t"] - fp.timestamp) > fp.config.title_window.total_seconds():
+    if abs(held.published - fp.timestamp) > fp.config.title_window.total_seconds():
         return None
     similarity = None
-    if fp.sketch is not None and "k" in held:
-        similarity = round(sketch_similarity(fp.sketch, held["k"]), 4)
+    if fp.sketch is not None and held.sketch is not None:
+        similarity = round(sketch_similarity(fp.sketch, held.sketch), 4)
         if similarity < fp.config.title_min_similarity:
             return None  # a recurring column under one title, not the same story
     return held, similarity
@@ -115,19 +105,15 @@ def _best_candidate(
     best: tuple[Entry, float] | None = None
     for key in fp.band_keys:
         for member in live_members(key, lookups.get(key), now, fp.config):
-            if member["i"] in seen or member["i"] == fp.id or cluster_of(member) == fp.id:
+            if member.story in seen or fp.id in (member.story, member.cluster):
                 continue
-            seen.add(member["i"])
-            if "k" not in member:
+            seen.add(member.story)
+            if member.sketch is None:
                 continue
-            similarity = sketch_similarity(fp.sketch, member["k"])
+            similarity = sketch_similarity(fp.sketch, member.sketch)
             if similarity < fp.config.threshold:
                 continue
-            if best is None or (-similarity, member["t"], member["i"]) < (
-                -best[1],
-                best[0]["t"],
-                best[0]["i"],
-            ):
+            if best is None or (-similarity, *member.rank()) < (-best[1], *best[0].rank()):
                 best = (member, similarity)
     return best
 
@@ -139,44 +125,42 @@ def _merge(
     similarity: float | None,
     lookups: dict[str, Any],
     now: datetime,
-) -> tuple[DedupOutcome, dict[str, Any]]:
+) -> tuple[DedupOutcome, dict[str, Write]]:
     """Record this sighting as another URL of ``target``: pointers from our exact keys."""
     seen = int(now.timestamp())
-    pointer = entry(target["i"], cluster_of(target), target["t"], seen)
-    writes: dict[str, Any] = {fp.url_key: pointer}  # also refreshes a re-sighted URL
+    pointer = entry(target.story, target.cluster, target.published, seen)
+    writes: dict[str, Write] = {fp.url_key: encode(pointer)}  # also refreshes a re-sighted URL
     for key in (fp.content_key, fp.title_key):
         held = live_entry(key, lookups.get(key), now, fp.config) if key else None
-        if key and (held is None or held["i"] == target["i"]):
-            writes[key] = (
-                entry(target["i"], cluster_of(target), target["t"], seen, fp.sketch)
-                if key == fp.title_key
-                else pointer
+        if key and (held is None or held.story == target.story):
+            writes[key] = encode(
+                pointer._replace(sketch=fp.sketch) if key == fp.title_key else pointer
             )
     outcome = DedupOutcome(
-        decision=DedupDecision(method=method, matched_id=target["i"], similarity=similarity),
+        decision=DedupDecision(method=method, matched_id=target.story, similarity=similarity),
         action="merge",
         story_id=fp.id,
         url=fp.url,
-        cluster_id=cluster_of(target),
-        merge_into=target["i"],
-        merge_into_time=target["t"],
+        cluster_id=target.cluster,
+        merge_into=target.story,
+        merge_into_time=target.published,
     )
     return outcome, writes
 
 
 def index_writes(
     fp: Fingerprint, cluster: str, lookups: dict[str, Any], now: datetime
-) -> dict[str, Any]:
+) -> dict[str, Write]:
     """Entries of an indexed story: its exact keys (unless another story holds them) and
     one member per band bucket, all carrying the cluster so copies of copies find it."""
     seen = int(now.timestamp())
-    writes: dict[str, Any] = {fp.url_key: entry(fp.id, cluster, fp.timestamp, seen)}
+    writes: dict[str, Write] = {fp.url_key: encode(entry(fp.id, cluster, fp.timestamp, seen))}
     for key in (fp.content_key, fp.title_key):
         if key and _other(fp, key, lookups, now) is None:
             sketch = fp.sketch if key == fp.title_key else None
-            writes[key] = entry(fp.id, cluster, fp.timestamp, seen, sketch)
+            writes[key] = encode(entry(fp.id, cluster, fp.timestamp, seen, sketch))
     for key in fp.band_keys:
-        writes[key] = [entry(fp.id, cluster, fp.timestamp, seen, fp.sketch)]
+        writes[key] = [encode(entry(fp.id, cluster, fp.timestamp, seen, fp.sketch))]
     return writes
 
 
@@ -186,24 +170,24 @@ def _cluster(fp: Fingerprint, lookups: dict[str, Any], now: datetime) -> tuple[s
         return fp.id, DedupDecision(method="new")
     member, similarity = candidate
     decision = DedupDecision(
-        method="minhash", matched_id=member["i"], similarity=round(similarity, 4)
+        method="minhash", matched_id=member.story, similarity=round(similarity, 4)
     )
-    return cluster_of(member), decision
+    return member.cluster, decision
 
 
 def decide(
     fp: Fingerprint, lookups: dict[str, Any], now: datetime
-) -> tuple[DedupOutcome, dict[str, Any]]:
+) -> tuple[DedupOutcome, dict[str, Write]]:
     """Apply the rules to what ``keys_for(fp)`` read (missing keys count as absent).
 
     Returns the outcome and the writes; merge each write into its key with
     :func:`pipeline.dedup.state.merge` where the key lives.
     """
     by_url = live_entry(fp.url_key, lookups.get(fp.url_key), now, fp.config)
-    if by_url is not None and by_url["i"] != fp.id:
+    if by_url is not None and by_url.story != fp.id:
         return _merge(fp, by_url, "url", 1.0, lookups, now)
     if by_url is not None:  # our own URL: a replay keeps the cluster decided first
-        cluster = cluster_of(by_url)
+        cluster = by_url.cluster
         decision = DedupDecision(method="url", matched_id=fp.id, similarity=1.0)
     else:
         by_content = _other(fp, fp.content_key, lookups, now)
@@ -222,31 +206,3 @@ def decide(
         duplicate_of=None if cluster == fp.id else cluster,
     )
     return outcome, index_writes(fp, cluster, lookups, now)
-
-
-def correction_writes(
-    loser: Fingerprint, conflict: Conflict, winner_published: int, now: datetime
-) -> dict[str, Any]:
-    """State writes that make a race's loser follow its winner, for every key it wrote.
-
-    The caller recomputes the loser's fingerprint from its article. Exact conflicts turn
-    the loser's keys into pointers to the winner (its later sightings then merge);
-    near-duplicate conflicts re-home its entries into the winner's cluster. Merging these
-    is idempotent, so sending a correction twice is harmless.
-    """
-    seen = int(now.timestamp())
-    winner = conflict.winner
-    if conflict.method != "minhash":
-        pointer = entry(winner, winner, winner_published, seen)
-        writes: dict[str, Any] = {
-            key: pointer for key in (loser.url_key, loser.content_key, loser.title_key) if key
-        }
-    else:
-        writes = {
-            key: entry(loser.id, winner, loser.timestamp, seen)
-            for key in (loser.url_key, loser.content_key, loser.title_key)
-            if key
-        }
-    for key in loser.band_keys:
-        writes[key] = [entry(loser.id, winner, loser.timestamp, seen, loser.sketch)]
-    return writes

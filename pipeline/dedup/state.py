@@ -1,26 +1,29 @@
-"""Dedup state: JSON values under string keys, merged so that N writers converge.
+"""Dedup state: named entries in code, compact JSON arrays in storage, merged so writers converge.
 
 The caller owns the storage: any ``MutableMapping[str, Any]`` (a dict in tests, a faust
-Table backed by RocksDB in production). Values are JSON-serializable, short field names
-because there are millions of them:
+Table backed by RocksDB and its changelog in production). There are millions of values,
+so their stored form is positional, not named; code only sees :class:`Entry` and
+:class:`KnownUrls`:
 
-* exact keys (``url:``, ``content:``, ``title:``) hold one entry, the story that owns
-  the key: ``{"i": id, "c": cluster if not id, "t": published, "s": seen, "k": sketch}``
-  (``k`` only where it is used: title entries and band members);
+* exact keys (``url:``, ``content:``, ``title:``) hold one entry, the story that owns the
+  key, stored as ``[story, published, seen]``, then ``sketch`` and ``cluster`` only when
+  needed (``[story, published, seen, sketch|null, cluster]`` in full);
 * band keys (``lsh:NN:hash``) hold a list of such entries, at most ``max_bucket``;
-* ``urls:<story id>`` holds the URLs a story was seen under (``u``, at most
-  ``MAX_URLS``), so a merged sighting can extend the indexed story's ``urls``.
+* ``urls:<story id>`` holds the URLs a story was seen under, ``[story, seen, [url, ...]]``
+  (at most ``MAX_URLS``), so a merged sighting can extend the indexed story's ``urls``.
 
-Writes are never blind puts: :func:`merge` is the only way a value changes, applied at
-the worker that owns the key. It is a join: commutative, associative and idempotent
-(up to expiry), so two workers writing the same key in either order end with the same
-value and nothing is lost. Where two *different* stories both claim to be first for the
-same thing, the merge keeps the one with the earliest ``(published, id)`` and reports a
-:class:`Conflict`: the trace of a race that the reads could not see (see the package
-docstring). A story's own entries can only move from "head of my cluster" to "member of
-an earlier cluster", never back, which is what makes corrections converge.
+State format 1 (before the names) stored the same facts as objects with one-letter keys
+(``{"i": story, "t": published, "s": seen, "c": cluster, "k": sketch}``, ``"u"`` for the
+URL list). It is still read: each value is rewritten in the current form on its next
+write and is gone after one window at the latest, so upgrading needs no state reset.
 
-Expiry is by processing time (``s``, when we last saw the story): that is what bounds
+Writes are never blind puts: :func:`merge` is the only way a value changes. It is a join
+(commutative, associative and idempotent, up to expiry): two writes to one key in either
+order end with the same value and no band member is lost. Where two *different* stories
+both claim one exact key, the earliest ``(published, story)`` keeps it; a story's own
+entries only move from "head of my cluster" to "member of an earlier cluster", never back.
+
+Expiry is by processing time (``seen``, when we last saw the story): that is what bounds
 the state. Matching windows by story time (the title rule's 7 days) are the rules'.
 """
 
@@ -28,219 +31,234 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, MutableMapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict, cast
+from operator import itemgetter
+from typing import Any, NamedTuple
 
-from pipeline.dedup.fingerprint import DedupConfig
-from pipeline.dedup.minhash import sketch_similarity
-
-
-class Entry(TypedDict):
-    i: str
-    t: int
-    s: int
-    c: NotRequired[str]
-    k: NotRequired[str]
-    u: NotRequired[list[str]]
+from pipeline.dedup.fingerprint import URLS_PREFIX, DedupConfig
 
 
-@dataclass(frozen=True)
-class Conflict:
-    """Two stories both indexed as first of the same thing: ``loser`` must follow ``winner``.
+class Entry(NamedTuple):
+    """One story under one key. The field order is the stored order (see ``encode``)."""
 
-    ``method`` says how they are the same: for ``url``/``content``/``title`` the loser is
-    an exact copy (merge its URLs into the winner, drop its document); for ``minhash`` it
-    is a near-duplicate (give it the winner's cluster). Reported once per key where the
-    two met, so a caller de-duplicates corrections by ``(winner, loser)``.
-    """
+    story: str  # the story's id
+    published: int  # its story time, epoch seconds: orders a race, bounds the title rule
+    seen: int  # when it was last seen, epoch seconds: expiry
+    sketch: str | None  # its MinHash sketch, where a rule compares it (title, bands)
+    cluster: str  # its cluster: the story itself when it heads one
 
-    key: str
-    winner: str
-    loser: str
-    method: str
-    similarity: float | None = None
+    def is_head(self) -> bool:
+        return self.cluster == self.story
+
+    def rank(self) -> tuple[int, str]:
+        """The total order a race is settled by: earliest published, then smallest id."""
+        return (self.published, self.story)
 
 
-def corrections(conflicts: Iterable[Conflict]) -> list[Conflict]:
-    """One correction per (winner, loser), the strongest evidence first: an exact copy is
-    merged away, which settles the near-duplicate conflicts the same pair also raised."""
-    strength = {"url": 0, "content": 1, "title": 2, "minhash": 3}
-    best: dict[tuple[str, str], Conflict] = {}
-    for conflict in conflicts:
-        pair = (conflict.winner, conflict.loser)
-        known = best.get(pair)
-        if known is None or strength[conflict.method] < strength[known.method]:
-            best[pair] = conflict
-    return sorted(best.values(), key=lambda c: (c.winner, c.loser))
+class KnownUrls(NamedTuple):
+    """The URLs a story was seen under (``urls:<story>``)."""
+
+    story: str
+    seen: int
+    urls: tuple[str, ...]
+
+
+Write = list[Any]
+"""What a rule writes to a key, in stored form (plain JSON, so it could cross a topic): an
+encoded entry, or for a band key a list of encoded members to add."""
 
 
 def entry(
     story_id: str, cluster: str, published: int, seen: int, sketch: str | None = None
 ) -> Entry:
-    """A state entry; ``c`` is left out for the common case of a story heading its cluster."""
-    value: Entry = {"i": story_id, "t": published, "s": seen}
-    if cluster != story_id:
-        value["c"] = cluster
-    if sketch is not None:
-        value["k"] = sketch
-    return value
+    return Entry(story_id, published, seen, sketch, cluster)
 
 
-def cluster_of(value: Entry) -> str:
-    return value.get("c", value["i"])
+_new_entry = tuple.__new__
 
 
-def is_head(value: Entry) -> bool:
-    return cluster_of(value) == value["i"]
+def encode(value: Entry) -> list[Any]:
+    """The stored form: trailing fields left out when they say nothing (no sketch; the
+    story heads its own cluster), so most entries are three values."""
+    if not value.is_head():
+        return [value.story, value.published, value.seen, value.sketch, value.cluster]
+    if value.sketch is not None:
+        return [value.story, value.published, value.seen, value.sketch]
+    return [value.story, value.published, value.seen]
 
 
-def rank(value: Entry) -> tuple[int, str]:
-    return (value["t"], value["i"])
+def decode(value: Any) -> Entry | None:
+    """An entry from its stored form (this format or format 1), or None if it is none.
+
+    The hot path of every lookup (a story reads up to a thousand band members), hence
+    the entries built with ``tuple.__new__`` rather than the slower named constructor.
+    """
+    if isinstance(value, list | tuple) and value and isinstance(value[0], str):
+        size = len(value)
+        if size == 3:
+            return _new_entry(Entry, (*value, None, value[0]))
+        if size == 4:
+            return _new_entry(Entry, (*value, value[0]))
+        if size == 5:
+            return _new_entry(Entry, value if value[4] is not None else (*value[:4], value[0]))
+        return None
+    if isinstance(value, dict) and "i" in value:  # format 1
+        story: str = value["i"]
+        return Entry(story, value["t"], value["s"], value.get("k"), value.get("c") or story)
+    return None
+
+
+def decode_members(value: Any) -> list[Entry]:
+    """The members of a band bucket (members in either format; anything else skipped).
+
+    Members carry a sketch, so this format's are four values (a cluster head) or five (a
+    member of another cluster): both decoded inline, the hot path of a lookup.
+    """
+    if not isinstance(value, list):
+        return []
+    members: list[Entry] = []
+    for member in value:
+        if type(member) is list and member and type(member[0]) is str:
+            if len(member) == 4:
+                members.append(_new_entry(Entry, (*member, member[0])))
+                continue
+            if len(member) == 5 and member[4] is not None:
+                members.append(_new_entry(Entry, member))
+                continue
+        if (decoded := decode(member)) is not None:
+            members.append(decoded)
+    return members
+
+
+def encode_urls(value: KnownUrls) -> list[Any]:
+    return [value.story, value.seen, list(value.urls)]
+
+
+def decode_urls(value: Any) -> KnownUrls | None:
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[2], list):
+        return KnownUrls(value[0], value[1], tuple(value[2]))
+    if isinstance(value, dict) and "i" in value:  # format 1
+        return KnownUrls(value["i"], value["s"], tuple(value.get("u", ())))
+    return None
 
 
 def is_band_key(key: str, config: DedupConfig) -> bool:
     return key.startswith(config.lsh_namespace + ":")
 
 
-def method_of(key: str, config: DedupConfig) -> str:
-    return "minhash" if is_band_key(key, config) else key.split(":", 1)[0]
+def is_urls_key(key: str) -> bool:
+    return key.startswith(URLS_PREFIX + ":")
 
 
 def _timestamp(now: datetime) -> int:
     return int(now.timestamp())
 
 
-def _alive(value: Entry, now: int, window_seconds: float) -> bool:
-    return now - value["s"] <= window_seconds
+def _alive(seen: int, now: int, window_seconds: float) -> bool:
+    return now - seen <= window_seconds
 
 
 def live_entry(key: str, value: Any, now: datetime, config: DedupConfig) -> Entry | None:
     """The entry under an exact key, or None when absent or expired (lookups ignore those)."""
-    if not isinstance(value, dict):
-        return None
-    found = cast(Entry, value)
-    if not _alive(found, _timestamp(now), config.window(key).total_seconds()):
+    found = decode(value)
+    if found is None or not _alive(found.seen, _timestamp(now), config.window(key).total_seconds()):
         return None
     return found
 
 
 def live_members(key: str, value: Any, now: datetime, config: DedupConfig) -> list[Entry]:
     """The unexpired members of a band bucket."""
-    if not isinstance(value, list):
-        return []
-    limit, ts = config.window(key).total_seconds(), _timestamp(now)
-    members = [cast(Entry, m) for m in value if isinstance(m, dict)]
-    return [m for m in members if _alive(m, ts, limit)]
+    oldest = _timestamp(now) - config.window(key).total_seconds()
+    return [m for m in decode_members(value) if m.seen >= oldest]
+
+
+def live_urls(key: str, value: Any, now: datetime, config: DedupConfig) -> KnownUrls | None:
+    found = decode_urls(value)
+    if found is None or not _alive(found.seen, _timestamp(now), config.window(key).total_seconds()):
+        return None
+    return found
 
 
 def _same_story(first: Entry, second: Entry) -> Entry:
     """Two versions of one story's entry, combined the same way in either order.
 
     A pointer into another cluster beats a head claim (demotion is one-way); otherwise the
-    smaller cluster id and time win, for determinism. ``s`` is the latest sighting."""
-    chosen = min(first, second, key=lambda e: (is_head(e), cluster_of(e), e["t"]))
-    merged: Entry = cast(Entry, dict(chosen))
-    merged["s"] = max(first["s"], second["s"])
-    sketches = [e["k"] for e in (first, second) if "k" in e]
-    if sketches:
-        merged["k"] = min(sketches)
-    return merged
+    smaller cluster id and time win, for determinism. ``seen`` is the latest sighting."""
+    chosen = min(first, second, key=lambda e: (e.is_head(), e.cluster, e.published))
+    sketches = [e.sketch for e in (first, second) if e.sketch is not None]
+    return chosen._replace(
+        seen=max(first.seen, second.seen), sketch=min(sketches) if sketches else None
+    )
 
 
-def _merge_exact(
-    key: str, current: Entry | None, incoming: Entry, config: DedupConfig
-) -> tuple[Entry, list[Conflict]]:
-    if current is None:
-        return incoming, []
-    if current["i"] == incoming["i"]:
-        return _same_story(current, incoming), []
-    winner, loser = sorted((current, incoming), key=rank)
-    return winner, [Conflict(key, winner["i"], loser["i"], method_of(key, config))]
-
-
-def _bucket_conflicts(
-    key: str, current: list[Entry], incoming: list[Entry], config: DedupConfig
-) -> list[Conflict]:
-    """Two cluster heads similar enough to be one cluster: neither saw the other."""
-    conflicts = []
-    for new in incoming:
-        if not is_head(new) or "k" not in new:
-            continue
-        for old in current:
-            if old["i"] == new["i"] or not is_head(old) or "k" not in old:
-                continue
-            similarity = sketch_similarity(new["k"], old["k"])
-            if similarity >= config.threshold:
-                winner, loser = sorted((old, new), key=rank)
-                conflicts.append(Conflict(key, winner["i"], loser["i"], "minhash", similarity))
-    return conflicts
+_RANK = itemgetter(1, 0)  # Entry.rank as a sort key: (published, story)
 
 
 def _cap(members: Iterable[Entry], limit: int) -> list[Entry]:
     """Keep cluster heads first, then the most recently seen; stored in a canonical order."""
-    kept = sorted(members, key=lambda m: (not is_head(m), -m["s"], m["t"], m["i"]))[:limit]
-    return sorted(kept, key=rank)
+    kept = sorted(members, key=lambda m: (m.cluster != m.story, -m.seen, m.published, m.story))
+    return sorted(kept[:limit], key=_RANK)
 
 
-def merge(
-    key: str, current: Any, incoming: Any, now: datetime, config: DedupConfig
-) -> tuple[Any, list[Conflict]]:
-    """The new value of ``key`` after a write of ``incoming``, and any race it reveals.
-
-    Call this where the key lives (the worker owning its partition), with the current
-    value read there, and store the result: ``state[key] = value``.
-    """
+def merge(key: str, current: Any, incoming: Any, now: datetime, config: DedupConfig) -> Any:
+    """The stored value of ``key`` after a write of ``incoming`` (a :data:`Write`; an
+    :class:`Entry` or a list of them is read too). Call it where the key lives and store
+    the result: faust Tables persist on assignment only."""
     if is_band_key(key, config):
-        old = live_members(key, current, now, config)
-        new = live_members(key, incoming, now, config)
-        conflicts = _bucket_conflicts(key, old, new, config)
-        by_id = {m["i"]: m for m in old}
-        for member in new:
-            known = by_id.get(member["i"])
-            by_id[member["i"]] = member if known is None else _same_story(known, member)
-        return _cap(by_id.values(), config.max_bucket), conflicts
+        by_id = {m.story: m for m in live_members(key, current, now, config)}
+        for member in live_members(key, incoming, now, config):
+            known = by_id.get(member.story)
+            by_id[member.story] = member if known is None else _same_story(known, member)
+        return [encode(m) for m in _cap(by_id.values(), config.max_bucket)]
     fresh = live_entry(key, incoming, now, config)
     if fresh is None:
-        return current, []
-    return _merge_exact(key, live_entry(key, current, now, config), fresh, config)
+        return current
+    held = live_entry(key, current, now, config)
+    if held is None:
+        return encode(fresh)
+    if held.story == fresh.story:
+        return encode(_same_story(held, fresh))
+    return encode(min(held, fresh, key=Entry.rank))
+
+
+def apply_writes(
+    state: MutableMapping[str, Any], writes: dict[str, Write], now: datetime, config: DedupConfig
+) -> None:
+    """Merge every write into a local state (single process, or one worker's keys)."""
+    for key, incoming in writes.items():
+        value = merge(key, state.get(key), incoming, now, config)
+        if value is not None and value != []:
+            state[key] = value
 
 
 MAX_URLS = 50
 """URLs remembered per story: enough for every real syndication, bounded for a spammer."""
 
 
-def merge_urls(current: Any, story_id: str, urls: Iterable[str], now: datetime) -> Entry:
+def merge_urls(
+    current: KnownUrls | None, story_id: str, urls: Iterable[str], now: datetime
+) -> KnownUrls:
     """``urls:<story_id>`` after adding ``urls``: a set union, so writers converge too."""
-    known: list[str] = list(current["u"]) if isinstance(current, dict) and "u" in current else []
+    known: list[str] = list(current.urls) if current is not None else []
     for url in urls:
         if url not in known and len(known) < MAX_URLS:
             known.append(url)
-    return {"i": story_id, "t": 0, "s": _timestamp(now), "u": known}
+    return KnownUrls(story_id, _timestamp(now), tuple(known))
 
 
-def apply_writes(
-    state: MutableMapping[str, Any],
-    writes: dict[str, Any],
-    now: datetime,
-    config: DedupConfig,
-) -> list[Conflict]:
-    """Merge every write into a local state (single process, or one worker's keys)."""
-    conflicts: list[Conflict] = []
-    for key, incoming in writes.items():
-        value, found = merge(key, state.get(key), incoming, now, config)
-        if value is not None and value != []:
-            state[key] = value  # reassign: faust Tables persist on assignment only
-        conflicts.extend(found)
-    return conflicts
+def _pruned(key: str, value: Any, now: datetime, config: DedupConfig) -> tuple[bool, Any]:
+    """Whether ``value`` lost expired parts, and what is left (None: delete the key).
 
-
-def prune(key: str, value: Any, now: datetime, config: DedupConfig) -> Any:
-    """``value`` without its expired parts; None when nothing is left (delete the key)."""
+    A value with nothing expired is left as stored, whatever its format: a sweep does
+    not rewrite the whole state."""
     if is_band_key(key, config):
-        members = live_members(key, value, now, config)
-        return members or None
-    return live_entry(key, value, now, config)
+        members = decode_members(value)
+        live = live_members(key, value, now, config)
+        return len(live) != len(members), [encode(m) for m in live] or None
+    if is_urls_key(key):
+        urls = live_urls(key, value, now, config)
+        return urls is None, None
+    return live_entry(key, value, now, config) is None, None
 
 
 def sweep(state: MutableMapping[str, Any], now: datetime, config: DedupConfig) -> int:
@@ -252,16 +270,16 @@ def sweep(state: MutableMapping[str, Any], now: datetime, config: DedupConfig) -
     """
     changes: dict[str, Any] = {}
     for key, value in state.items():
-        pruned = prune(key, value, now, config)
-        if pruned != value:
-            changes[key] = pruned
+        changed, left = _pruned(key, value, now, config)
+        if changed:
+            changes[key] = left
     deleted = 0
-    for key, pruned in changes.items():
-        if pruned is None:
+    for key, left in changes.items():
+        if left is None:
             del state[key]
             deleted += 1
         else:
-            state[key] = pruned
+            state[key] = left
     return deleted
 
 
