@@ -41,11 +41,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
+from pipeline.tag.topic_model import model_scores
 from pipeline.tag.topics_lexicon import Hit, Term, Topic, TopicData, load
 from pipeline.tag.topics_text import fold, tokenize
 from wire.models import TopicScore
 
 _EVIDENCE_PER_TOPIC = 8
+# Calibrated model scores (topic_model.py) at which the combined tagger adds a top-level topic,
+# confirms one the lexicon found, or falls back to the model's best when nothing else fired.
+MODEL_ADD = 0.6
+MODEL_EVIDENCE = 0.3
+MODEL_FALLBACK = 0.15
 
 
 @dataclass(frozen=True)
@@ -69,11 +75,48 @@ def taxonomy() -> dict[str, Topic]:
 
 
 def tag_topics(title: str | None, body: str, lang: str | None = None) -> TopicTags:
-    """Tag a story with taxonomy topics.
+    """Tag a story with taxonomy topics: the lexicon, combined with the learned model where the
+    model covers the language (``topic_model.py``; English today, see docs/topics-model.md).
 
     ``lang`` (ISO 639-1) narrows matching to that language's lexicon plus English and
     language-neutral terms; without it, or for a language with no lexicon, every lexicon is tried.
     """
+    lexicon = tag_topics_lexicon(title, body, lang)
+    probs = model_scores(title, body or "", lang)
+    return combine(lexicon, probs) if probs else lexicon
+
+
+def combine(lexicon: TopicTags, probs: dict[str, float]) -> TopicTags:
+    """Lexicon tags plus the model's calibrated top-level scores.
+
+    The lexicon keeps its finer topics and its words as evidence. A top-level topic the model
+    scores at ``MODEL_ADD`` or more is added (or its score raised to the model's); when neither
+    found anything, the model's best topic is kept from ``MODEL_FALLBACK`` up, so short stories
+    without a listed word still get a topic. Model evidence reads ``model:0.83``."""
+    data = topic_data()
+    scores = {ts.topic: ts.score for ts in lexicon.topic_scores}
+    evidence = {slug: list(words) for slug, words in lexicon.evidence.items()}
+    for slug, p in probs.items():
+        if p >= MODEL_ADD or (slug in scores and p >= MODEL_EVIDENCE):
+            scores[slug] = max(scores.get(slug, 0.0), p)
+            evidence.setdefault(slug, []).append(f"model:{p:.2f}")
+    if not scores:
+        slug, p = max(probs.items(), key=lambda kv: kv[1])
+        if p >= MODEL_FALLBACK:
+            scores[slug] = p
+            evidence[slug] = [f"model:{p:.2f}"]
+    if not scores:
+        return lexicon
+    order = _order(data, scores, data.scoring.max_topics)
+    return TopicTags(
+        topics=order,
+        topic_scores=[TopicScore(topic=s, score=round(scores[s], 3)) for s in order],
+        evidence={s: evidence.get(s, []) for s in order},
+    )
+
+
+def tag_topics_lexicon(title: str | None, body: str, lang: str | None = None) -> TopicTags:
+    """Tag a story with the lexicon alone (see the module's docstring)."""
     data = topic_data()
     matcher = data.matcher(lang)
     title_tokens = tokenize(fold(title or ""))

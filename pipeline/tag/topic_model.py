@@ -1,0 +1,157 @@
+"""A learned topic classifier: calibrated IPTC top-level topic scores for a story, numpy only.
+
+Why a model beside the lexicon: the keyword lexicon (``topics.py``) is precise but cannot reach
+recall on short or unusual text, where no listed term occurs. A linear model over hashed word and
+character n-grams generalises from labelled news to words nobody listed, at a cost of well under a
+millisecond per story.
+
+* Features (``features``): the story's words are folded exactly as the lexicon folds them
+  (``topics_text.fold``: case, accents, Arabic-script letter variants), then word unigrams and
+  bigrams (headline words counted again under their own prefix, as the headline says most about
+  the topic) and character 3-5-grams of the first words (so inflected and unseen forms still
+  share features), each hashed with CRC-32 into ``2**bits`` buckets, ``log1p`` counts, L2-normed.
+* Model: one logistic regression per top-level topic (multi-label, one-vs-rest), trained by
+  ``scripts/train_topics.py`` with scikit-learn, which is needed for training only.
+* Calibration: each class's raw score goes through a Platt sigmoid fitted on out-of-fold scores
+  (cross-validation over the training data), so a score of 0.7 means about 70% of such stories
+  carried the topic in held-out data, and one threshold can be used across topics.
+
+The weights ship as ``data/topics/topic_model.npz`` (float16, compressed) and are loaded once per
+process (``load_model`` is cached); nothing is downloaded at run time. Data, licences and figures:
+``docs/topics-model.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.tag.topics_text import fold, tokenize
+
+MODEL_PATH = Path(__file__).with_name("data") / "topics" / "topic_model.npz"
+
+# Feature budget: enough of a story to know its topic, bounded so a long article costs what a
+# short one does (the lead carries the topic; the tail adds noise and time).
+MAX_WORDS = 300
+MAX_CHAR_WORDS = 60
+CHAR_NGRAMS = (3, 4, 5)
+
+
+def features(
+    title: str | None, body: str, bits: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Hashed sparse features of a story: (bucket indices, L2-normalised log1p counts)."""
+    mask = (1 << bits) - 1
+    counts: dict[int, float] = {}
+    crc = zlib.crc32
+
+    def add(key: str) -> None:
+        h = crc(key.encode("utf-8")) & mask
+        counts[h] = counts.get(h, 0.0) + 1.0
+
+    title_tokens = tokenize(fold(title or ""))[:40]
+    # Folding a whole long article costs more than the rest: fold only what can hold MAX_WORDS.
+    body_tokens = tokenize(fold((body or "")[: MAX_WORDS * 12]))[:MAX_WORDS]
+    for tok in title_tokens:
+        add("t " + tok)
+    words = title_tokens + body_tokens
+    previous = ""
+    for tok in words:
+        add("w " + tok)
+        if previous:
+            add("b " + previous + " " + tok)
+        previous = tok
+    for tok in words[:MAX_CHAR_WORDS]:
+        padded = f"<{tok}>"
+        for n in CHAR_NGRAMS:
+            for i in range(len(padded) - n + 1):
+                add("c " + padded[i : i + n])
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    val = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    norm = float(np.sqrt(np.dot(val, val)))
+    return idx, (val / norm).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """Weights of the classifier and its calibration, as saved by ``scripts/train_topics.py``."""
+
+    classes: tuple[str, ...]  # taxonomy slugs of the top-level topics the model scores
+    weights: npt.NDArray[np.float32]  # (2**bits, len(classes))
+    bias: npt.NDArray[np.float32]  # (len(classes),)
+    platt_a: npt.NDArray[np.float32]  # calibrated p = sigmoid(a * raw + b)
+    platt_b: npt.NDArray[np.float32]
+    bits: int
+    languages: frozenset[str]  # languages the shipped model is used for (see docs/topics-model.md)
+    version: str
+
+    def raw_scores(self, title: str | None, body: str) -> npt.NDArray[np.float32]:
+        idx, val = features(title, body, self.bits)
+        if not len(idx):
+            return self.bias.copy()
+        out: npt.NDArray[np.float32] = val @ self.weights[idx] + self.bias
+        return out
+
+    def scores(self, title: str | None, body: str) -> dict[str, float]:
+        """Calibrated probability per top-level topic slug, each in [0, 1]."""
+        raw = self.raw_scores(title, body)
+        z = self.platt_a * raw + self.platt_b
+        probs = 1.0 / (1.0 + np.exp(-z))
+        return {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+
+    def covers(self, lang: str | None) -> bool:
+        """Whether the model is trusted for a story in ``lang`` (unknown language: English-like
+        text only, judged by the share of ASCII letters)."""
+        return lang in self.languages if lang else "en" in self.languages
+
+
+def _is_mostly_latin(text: str) -> bool:
+    letters = [c for c in text[:400] if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) > 0.9
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> TopicModel | None:
+    """The shipped model, loaded on first use and shared by every call; ``None`` if absent (the
+    tagger then runs on the lexicon alone)."""
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        return TopicModel(
+            classes=tuple(str(c) for c in z["classes"]),
+            weights=z["weights"].astype(np.float32),
+            bias=z["bias"].astype(np.float32),
+            platt_a=z["platt_a"].astype(np.float32),
+            platt_b=z["platt_b"].astype(np.float32),
+            bits=int(z["bits"]),
+            languages=frozenset(str(x) for x in z["languages"]),
+            version=str(z["version"]),
+        )
+
+
+def model_scores(title: str | None, body: str, lang: str | None) -> dict[str, float]:
+    """Calibrated model scores for a story, or ``{}`` when no model ships or the language is one
+    the model was not validated on (the lexicon alone tags those)."""
+    model = load_model()
+    if model is None:
+        return {}
+    if lang is None:
+        if not _is_mostly_latin(f"{title or ''} {body[:400]}"):
+            return {}
+    elif not model.covers(lang):
+        return {}
+    return model.scores(title, body)
+
+
+def logit(p: float) -> float:
+    """Inverse of the sigmoid, for callers that combine calibrated scores additively."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

@@ -1,0 +1,143 @@
+"""Readers for the public labelled news used to train and evaluate the topic model.
+
+SOURCES (none is committed to git; fetch them into a data directory, default /tmp/topicdata):
+
+* MasakhaNEWS, github.com/masakhane-io/masakhane-news (commit 819be052e79e), licence AFL-3.0.
+  ``data/eng/{dev,test}.tsv`` -> ``DATA/masakhanews/eng/``, ``data/fra/{dev,test}.tsv`` ->
+  ``DATA/masakhanews/fra/`` (columns category, headline, text, url). English articles are BBC News
+  (2022). The train.tsv files are over the snapshot size limit here and are not used.
+* SIB-200, github.com/dadelani/sib-200 (commit 593cea88519930f776c1a4), code
+  Apache-2.0, sentences from Flores-200 (CC BY-SA 4.0). ``data/annotated/<lang>/*.tsv``
+  -> ``DATA/sib200/<lang>/`` for eng_Latn, fra_Latn, pes_Arab, arb_Arab, urd_Arab, rus_Cyrl.
+* HuffPost News Category Dataset (Misra 2022, CC BY 4.0), the POLITICS/SPORTS subset (8,834 short
+  descriptions, lower-cased, punctuation stripped) in github.com/arjunbaidya/NLU_Assignment1
+  (commit 805ecc083a33) ``News_Category_Dataset_v3.csv`` -> ``DATA/huffpost/hp_arjun.csv``.
+  The complete dataset (Kaggle) could not be obtained here; ``load_huffpost`` also reads its
+  JSON-lines form if placed at ``DATA/huffpost/News_Category_Dataset_v3.json``.
+
+Reserved evaluation sets (AG News, BBC News 2,225, Reuters-21578, ...) are never read here.
+Label mapping to taxonomy slugs: ``pipeline/tag/data/topics/label_map.yaml``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+LABEL_MAP = ROOT / "pipeline" / "tag" / "data" / "topics" / "label_map.yaml"
+DEVSET = ROOT / "tests" / "eval" / "topics_devset.jsonl"
+DEFAULT_DATA = Path("/tmp/topicdata")
+SIB_LANGS = {
+    "eng_Latn": "en",
+    "fra_Latn": "fr",
+    "pes_Arab": "fa",
+    "arb_Arab": "ar",
+    "urd_Arab": "ur",
+    "rus_Cyrl": "ru",
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+csv.field_size_limit(sys.maxsize)
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str | None
+    body: str
+    lang: str
+    labels: frozenset[str]  # top-level taxonomy slugs
+    source: str
+
+
+def label_map(dataset: str) -> dict[str, str | None]:
+    data = yaml.safe_load(LABEL_MAP.read_text(encoding="utf-8"))
+    return dict(data["datasets"][dataset])
+
+
+def lead(text: str, sentences: int = 2) -> str:
+    """The first sentences of a body: what a feed's description or a wire lead gives."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    parts = _SENTENCE.split(" ".join(lines))
+    return " ".join(parts[:sentences])
+
+
+def load_masakhanews(data: Path, lang: str, split: str, *, short: bool) -> list[Story]:
+    mapping = label_map("masakhanews")
+    path = data / "masakhanews" / lang / f"{split}.tsv"
+    code = {"eng": "en", "fra": "fr"}[lang]
+    out = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            slug = mapping.get(row["category"])
+            if not slug:
+                continue
+            body = lead(row["text"]) if short else row["text"]
+            out.append(Story(row["headline"], body, code, frozenset([slug]), f"masakhanews-{lang}"))
+    return out
+
+
+def load_sib200(data: Path, lang: str, split: str) -> list[Story]:
+    mapping = label_map("sib200")
+    path = data / "sib200" / lang / f"{split}.tsv"
+    out = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            slug = mapping.get(row["category"])
+            if not slug:
+                continue
+            out.append(Story(None, row["text"], SIB_LANGS[lang], frozenset([slug]), "sib200"))
+    return out
+
+
+def load_huffpost(data: Path) -> list[Story]:
+    mapping = label_map("huffpost")
+    full = data / "huffpost" / "News_Category_Dataset_v3.json"
+    out = []
+    if full.exists():
+        with full.open(encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                slug = mapping.get(rec["category"])
+                if slug:
+                    out.append(
+                        Story(
+                            rec["headline"],
+                            rec["short_description"],
+                            "en",
+                            frozenset([slug]),
+                            "huffpost",
+                        )
+                    )
+        return out
+    with (data / "huffpost" / "hp_arjun.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            slug = mapping.get(row["category"])
+            if slug and row["short_description"].strip():
+                out.append(
+                    Story(None, row["short_description"], "en", frozenset([slug]), "huffpost")
+                )
+    return out
+
+
+def load_devset(split: str) -> list[Story]:
+    """The project's own dev set (tests/eval/topics_devset.jsonl), gold mapped to top levels."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.tag.topics import topic_data
+
+    data = topic_data()
+    out = []
+    with DEVSET.open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["split"] != split:
+                continue
+            tops = {(data.ancestors(t) or [t])[-1] for t in rec["topics"]}
+            out.append(Story(rec["title"], rec["body"], rec["lang"], frozenset(tops), "devset"))
+    return out
