@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,11 +78,10 @@ def _cleanup(env: dict[str, str]) -> None:
 
     s = Settings()
     try:
-        es = Elasticsearch(**elasticsearch_client_options(s))
-        es.options(ignore_status=404).indices.delete(index=f"{env['NEWSWIRE_INDEX_PREFIX']}-*")
-        es.options(ignore_status=404).indices.delete_index_template(
-            name=f"{env['NEWSWIRE_INDEX_PREFIX']}-articles"
-        )
+        with Elasticsearch(**elasticsearch_client_options(s)) as es:
+            prefix = env["NEWSWIRE_INDEX_PREFIX"]
+            es.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
+            es.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-articles")
         admin = KafkaAdminClient(**kafka_client_config(s))
         ns = env["NEWSWIRE_TOPIC_RAW"].split(".")[0]
         mine = [t for t in admin.list_topics() if t.startswith(ns)]
@@ -90,3 +90,25 @@ def _cleanup(env: dict[str, str]) -> None:
         admin.close()
     except Exception as exc:  # cleanup is best effort; the names are unique anyway
         print(f"cleanup of {env['NEWSWIRE_INDEX_PREFIX']} failed: {exc}")
+
+
+@pytest.fixture(autouse=True)
+def _close_http_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Closes every ``HttpClient`` a test made, as the connector runner closes its own.
+
+    Tests build connectors around throwaway clients; left to the garbage collector, their
+    pooled keep-alive sockets raise ResourceWarning, which the suite turns into errors.
+    """
+    from connectors.sdk.http import HttpClient
+
+    made: list[HttpClient] = []
+    init = HttpClient.__init__
+
+    def tracked(self: HttpClient, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(HttpClient, "__init__", tracked)
+    yield
+    for client in made:
+        client.close()

@@ -57,6 +57,7 @@ class ManagedProcess:
             )
         self.pidfile.parent.mkdir(parents=True, exist_ok=True)
         self.pidfile.write_text(f"{proc.pid} {_start_time(proc.pid)}")
+        _STARTED[proc.pid] = proc
         return proc.pid
 
     def stop(self, timeout: float = 60.0) -> bool:
@@ -73,6 +74,9 @@ class ManagedProcess:
             _signal_group(pid, signal.SIGKILL)
             while _group_alive(pid):
                 time.sleep(0.1)
+        child = _STARTED.pop(pid, None)
+        if child is not None:
+            child.poll()  # its exit status, so the handle is let go of as finished
         self.pidfile.unlink(missing_ok=True)
         return True
 
@@ -81,6 +85,11 @@ class ManagedProcess:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
+"""Services this interpreter started, held until stopped: a ``Popen`` dropped while its
+process runs raises ResourceWarning (and the service outlives the call by design)."""
 
 
 def _alive(pid: int) -> bool:

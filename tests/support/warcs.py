@@ -50,4 +50,7 @@ def write_warc(path: Path, records: list[Record], *, gzip: bool = True) -> Path:
                 warc_headers_dict={"WARC-Date": date},
             )
             writer.write_record(record)
+            # Without a length, warcio spools the payload to a temporary file to digest it
+            # and leaves that file open (a ResourceWarning); it is done with it here.
+            record.raw_stream.close()
     return path
