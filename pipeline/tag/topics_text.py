@@ -1,10 +1,11 @@
 """Text folding and tokenization shared by the topic lexicons and the stories they are matched on.
 
 Lexicon terms and article text go through the same ``fold`` so that spelling variants meet:
-case, accents (``grève`` = ``greve``), Arabic versus Persian/Urdu letter forms (``ي``/``ی``,
+case, accents (``grève`` = ``greve``), and the letter variants of :mod:`pipeline.tag.fold` (the
+table the region gazetteer uses too): Arabic versus Persian/Urdu letter forms (``ي``/``ی``,
 ``ك``/``ک``, ``ة``/``ه``, ``ہ``/``ه``), hamza and madda carriers (``أ``/``آ`` = ``ا``), harakat and
-tatweel. That is coarser than any one language needs, but it is cheap (three C-level string passes)
-and both sides are folded alike, so nothing is lost that a lexicon entry could have used.
+tatweel. That is coarser than any one language needs, but it is cheap (a few C-level string
+passes) and both sides are folded alike, so nothing is lost that a lexicon entry could have used.
 """
 
 from __future__ import annotations
@@ -13,25 +14,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_TOKEN = re.compile(r"\w+")
+from pipeline.tag.fold import fold_letters
 
-# Letters folded to one form after NFKD (which already split hamza/madda/harakat off as marks).
-_LETTER_FOLDS = {
-    "\u064a": "\u06cc",  # ARABIC YEH -> FARSI YEH
-    "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
-    "\u06d2": "\u06cc",  # URDU YEH BARREE -> FARSI YEH
-    "\u0643": "\u06a9",  # ARABIC KAF -> KEHEH
-    "\u0629": "\u0647",  # TEH MARBUTA -> HEH
-    "\u06c1": "\u0647",  # HEH GOAL (Urdu) -> HEH
-    "\u06c3": "\u0647",  # TEH MARBUTA GOAL -> HEH
-    "\u06be": "\u0647",  # HEH DOACHASHMEE (Urdu aspiration) -> HEH
-    "\u06d5": "\u0647",  # AE -> HEH
-    "\u0671": "\u0627",  # ALEF WASLA -> ALEF
-    "\u0640": None,  # TATWEEL
-    "\u200c": " ",  # ZERO WIDTH NON-JOINER: Persian compounds and plural suffixes become tokens
-    "\u200d": None,  # ZERO WIDTH JOINER
-    "\u00ad": None,  # SOFT HYPHEN
-}
+_TOKEN = re.compile(r"\w+")
 
 # Arabic clitics (conjunction, prepositions, article) glued to the word they precede.
 _ARABIC_PREFIXES = ("وال", "بال", "کال", "فال", "لل", "ال", "و", "ف", "ب", "ل")
@@ -52,16 +37,13 @@ def _marks() -> re.Pattern[str]:
     return re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]+")
 
 
-_SPECIAL = re.compile("[" + "".join(_LETTER_FOLDS) + "]")
-_SPECIAL_TABLE = {ord(k): v for k, v in _LETTER_FOLDS.items()}
-
-
 def fold(text: str) -> str:
-    """Fold text for matching: NFKD, marks removed, script variants unified, case-folded."""
-    text = _marks().sub("", unicodedata.normalize("NFKD", text))
-    if _SPECIAL.search(text):
-        text = text.translate(_SPECIAL_TABLE)
-    return text.casefold()
+    """Fold text for matching: NFKD, marks removed, case-folded, letter variants unified
+    (:func:`pipeline.tag.fold.fold_letters`), and ZWNJ made a space: Persian compounds and
+    plural suffixes become tokens of their own."""
+    text = _marks().sub("", unicodedata.normalize("NFKD", text)).casefold()
+    text = fold_letters(text)
+    return text.replace("\u200c", " ") if "\u200c" in text else text
 
 
 def tokenize(folded: str) -> list[str]:

@@ -2,8 +2,9 @@
 
 Names are matched token by token, so the gazetteer and the story must reduce a word to the same
 key. The key drops what varies without changing the name: case, Latin diacritics ("Kābul"), the
-possessive ("Iran's"), Arabic-script letter variants (ي/ی, ك/ک, ة/ه, alef forms), harakat and
-tatweel, and the article "ال". Russian case endings are handled by the gazetteer (it declines its
+possessive ("Iran's"), Arabic-script letter variants (ي/ی, ك/ک, ة/ه, alef forms; the table is
+:mod:`pipeline.tag.fold`, shared with the topic lexicons), harakat and tatweel, the bare hamza,
+and the article "ال". Russian case endings are handled by the gazetteer (it declines its
 own names, see ``russian_forms``) rather than by stemming the text, which would merge "груз"
 (cargo) with "Грузия".
 """
@@ -18,38 +19,15 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import overload
 
-# Marks and joiners that carry no letter: harakat, Quranic marks, superscript alef, tatweel,
-# zero-width joiner, soft hyphen, hamza above/below (the bare hamza too: writers drop it).
-_DELETE = dict.fromkeys(
-    [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640, 0x200D, 0x00AD, 0x0621],
-)
-_ARABIC_LETTERS = str.maketrans(
-    {
-        "ي": "ی",
-        "ى": "ی",
-        "ئ": "ی",
-        "ې": "ی",
-        "ۍ": "ی",
-        "ے": "ی",
-        "ۓ": "ی",
-        "ك": "ک",
-        "ڪ": "ک",
-        "ة": "ه",
-        "ۀ": "ه",
-        "ہ": "ه",
-        "ھ": "ه",
-        "ۃ": "ه",
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ؤ": "و",
-        "ګ": "گ",
-    }
-)
-_LATIN_EXTRA = str.maketrans(
-    {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ð": "d", "þ": "th"}
-)
+from pipeline.tag.fold import ARABIC_MARKS, ARABIC_TABLE, LATIN_TABLE
+
+# Letter variants and marks are folded by the table the topic lexicons use too. Names also
+# lose the bare hamza, which Persian and Urdu spellings of Arab places drop ("صنعاء" is
+# "صنعا"); in vocabulary it is a letter, so that rule is the gazetteer's alone.
+_HAMZA = 0x0621
+_DELETE = dict.fromkeys([*ARABIC_MARKS, _HAMZA])
+_ARABIC_NAME_TABLE = {**ARABIC_TABLE, _HAMZA: None}
+
 _APOSTROPHES = "'’ʼʻ`´"
 _MARKS = re.compile(r"[.'’ʼʻ`´]")
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W_]+(?:['’ʼ][^\W_]+)*", re.UNICODE)
@@ -87,7 +65,7 @@ def key(word: str) -> str:
     if word.isascii():
         k = word.lower()
     elif is_arabic_script(word):
-        k = word.translate(_DELETE).translate(_ARABIC_LETTERS)
+        k = word.translate(_ARABIC_NAME_TABLE)
         if k.startswith("ال") and len(k) >= 5:
             k = k[2:]
         return k
@@ -95,7 +73,7 @@ def key(word: str) -> str:
         return word.lower().replace("ё", "е")
     else:
         k = unicodedata.normalize("NFKD", word.casefold())
-        k = "".join(ch for ch in k if not unicodedata.combining(ch)).translate(_LATIN_EXTRA)
+        k = "".join(ch for ch in k if not unicodedata.combining(ch)).translate(LATIN_TABLE)
     if len(k) > 2 and k[-2] in _APOSTROPHES and k[-1] == "s":
         k = k[:-2]
     elif k[-1] in _APOSTROPHES:
