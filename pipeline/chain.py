@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 
 import lxml.html
 
+from pipeline.clean import dateline_of
 from pipeline.extract import extract
 from pipeline.extract.fields import sane_time
 from pipeline.extract.language import detect_language
 from wire.metrics import CHAIN_CLOCK
-from wire.models import Article, Extraction, RawItem, article_id
+from wire.models import Article, Dateline, Extraction, RawItem, article_id
 from wire.urls import normalize_url
 
 Tagger = Callable[[Article], Article]
@@ -66,6 +67,7 @@ def _article(raw: RawItem, now: datetime) -> Article:
         raise NotAnArticle(f"no article text could be extracted from {raw.url}")
     canonical = normalize_url(extracted.canonical_url or raw.url)
     seen_under = {canonical, normalize_url(raw.url)}
+    dateline = dateline_of(extracted.dropped)  # cut from the lede; the region tagger reads it
     return Article(
         id=article_id(canonical),
         url=canonical,
@@ -87,6 +89,7 @@ def _article(raw: RawItem, now: datetime) -> Article:
         extraction=Extraction(method=extracted.method, version=extracted.version),
         backfill=raw.backfill,
         linked_from=_linked_from(raw),
+        dateline=Dateline(text=dateline) if dateline else None,
     )
 
 

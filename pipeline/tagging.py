@@ -19,7 +19,13 @@ def tag_article_regions(article: Article) -> Article:
     # Related links were cut out of the body but the story still points at them: their
     # titles count as mentions, placed last so they weigh least on the focus.
     text = "\n\n".join([article.body, *(r.title for r in article.related)])
-    tags = tag_regions(article.title, text, article.lang)
+    filed = article.dateline
+    tags = tag_regions(article.title, text, article.lang, filed.text if filed else None)
+    if filed is not None and tags.dateline is not None:
+        place = tags.dateline
+        filed = filed.model_copy(
+            update={"place": place.name, "country": place.country, "code": place.code}
+        )
     return article.model_copy(
         update={
             "focus_countries": tags.focus_countries,
@@ -27,6 +33,8 @@ def tag_article_regions(article: Article) -> Article:
             "subdivisions": tags.subdivisions,
             "world_regions": tags.world_regions,
             "places": tags.places,
+            "region_evidence": tags.evidence,
+            "dateline": filed,
         }
     )
 

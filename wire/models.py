@@ -233,6 +233,28 @@ class Place(_Model):
     count: int = 1
 
 
+class RegionEvidence(_Model):
+    """Why a region tag is there: one form the story used, how it was read, how often.
+
+    ``code`` is the tag it supports (ISO 3166-1 for a country, ISO 3166-2 for a subdivision, whose
+    rows also explain its country); ``kind`` is ``name``, ``demonym``, ``dateline``,
+    ``subdivision``, ``city``, ``capital``, ``org`` or ``metonym``."""
+
+    code: str
+    kind: str
+    text: str
+    count: int = 1
+
+
+class Dateline(_Model):
+    """The wire dateline cut from the lede ("KABUL, Dec 5 (Reuters) -") and the place it names."""
+
+    text: str
+    place: str | None = None
+    country: str | None = None
+    code: str | None = None
+
+
 class TopicScore(_Model):
     topic: str
     score: float
@@ -285,6 +307,8 @@ class Article(_Model):
     subdivisions: list[str] = Field(default_factory=list)
     world_regions: list[str] = Field(default_factory=list)
     places: list[Place] = Field(default_factory=list)
+    region_evidence: list[RegionEvidence] = Field(default_factory=list)
+    dateline: Dateline | None = None
     topics: list[str] = Field(default_factory=list)
     topic_scores: list[TopicScore] = Field(default_factory=list)
     cluster_id: str | None = None

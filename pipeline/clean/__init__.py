@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from pipeline.clean.boilerplate import drop_boilerplate, strip_prefixes
+from pipeline.clean.boilerplate import dateline_of, drop_boilerplate, strip_prefixes
 from pipeline.clean.patterns import Patterns, load_patterns
 from pipeline.clean.related import link_index, remove_related, take_related
 from pipeline.clean.social_html import remove_embeds
@@ -34,6 +34,7 @@ __all__ = [
     "clean_paragraphs",
     "clean_text",
     "clean_tree",
+    "dateline_of",
     "load_patterns",
     "rules_version",
     "split_paragraphs",

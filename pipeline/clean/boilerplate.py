@@ -66,3 +66,9 @@ def strip_prefixes(first: str) -> tuple[str, list[tuple[str, str]]]:
             first = first[match.end() :].lstrip()
             break
     return first, removed
+
+
+def dateline_of(dropped: Iterable[tuple[str, str]]) -> str | None:
+    """The dateline that :func:`strip_prefixes` cut from the lede, if any: kept so the region
+    tagger can read where the story was filed after the body no longer says it."""
+    return next((text for reason, text in dropped if reason == "dateline"), None)

@@ -80,6 +80,22 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
                     "count": {"type": "integer"},
                 }
             },
+            "region_evidence": {
+                "properties": {
+                    "code": KEYWORD,
+                    "kind": KEYWORD,
+                    "text": KEYWORD,
+                    "count": {"type": "integer"},
+                }
+            },
+            "dateline": {
+                "properties": {
+                    "text": KEYWORD,
+                    "place": KEYWORD,
+                    "country": KEYWORD,
+                    "code": KEYWORD,
+                }
+            },
             "topics": KEYWORD,
             "topic_scores": {
                 "properties": {"topic": KEYWORD, "score": {"type": "float"}},

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from pipeline.tag.geo.build import get_gazetteer
+from pipeline.tag.geo.dateline import read_dateline
 from pipeline.tag.geo.gazetteer import Gazetteer, Kind
 from pipeline.tag.geo.matcher import apply_local_context, find_mentions, lookup_keys
 from pipeline.tag.geo.resolve import Reading, doc_cue_keys, resolve
 from pipeline.tag.geo.text import clean_text, tokenize
-from wire.models import Place
+from wire.models import Place, RegionEvidence
 
 FOCUS_SHARE = 0.3
 """A country is in focus when it weighs at least this share of the heaviest one..."""
@@ -41,11 +42,18 @@ class RegionTags:
     subdivisions: list[str] = field(default_factory=list)
     world_regions: list[str] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
+    evidence: list[RegionEvidence] = field(default_factory=list)
+    dateline: Place | None = None
+    """The place the dateline names (no ``count``), when it names one the gazetteer knows."""
 
 
-def tag_regions(title: str | None, body: str, lang: str | None = None) -> RegionTags:
+def tag_regions(
+    title: str | None, body: str, lang: str | None = None, dateline: str | None = None
+) -> RegionTags:
     """Tag a story. ``lang`` is accepted for callers that know it; matching does not need it,
-    since every supported script is tried on every story (stories mix scripts and names)."""
+    since every supported script is tried on every story (stories mix scripts and names).
+    ``dateline`` is the wire dateline cut from the lede ("KABUL, Dec 5 (Reuters) -"): its place
+    counts as focus evidence."""
     gaz = get_gazetteer()
     title_text = clean_text(title or "")
     body_text = clean_text(body or "")
@@ -59,7 +67,16 @@ def tag_regions(title: str | None, body: str, lang: str | None = None) -> Region
     apply_local_context(gaz, tokens, mentions)
     cues = cache(lambda: doc_cue_keys(tokens, keys))
     readings, named_regions = resolve(gaz, mentions, tokens, cues)
-    return _summarise(gaz, readings, named_regions)
+    filed = read_dateline(gaz, dateline)
+    if filed is not None:
+        readings.insert(0, filed)
+    tags = _summarise(gaz, readings, named_regions)
+    tags.evidence = region_evidence(readings, tags)
+    if filed is not None:
+        e = filed.entry
+        code = e.country if e.kind is Kind.COUNTRY else e.code
+        tags.dateline = Place(name=e.name, country=e.country, code=code, count=1)
+    return tags
 
 
 def _lead_length(body: str) -> int:
@@ -160,3 +177,41 @@ def _places(gaz: Gazetteer, readings: list[Reading]) -> list[Place]:
             Place(name=name, country=e.country, code=code, location=location, count=counts[slot])
         )
     return places
+
+
+MAX_EVIDENCE = 40
+MAX_FORMS_PER_TAG = 6
+_EVIDENCE_KIND = {Kind.COUNTRY: "name"}
+
+
+def region_evidence(readings: list[Reading], tags: RegionTags) -> list[RegionEvidence]:
+    """Per tag, the forms that made it, with kind and count: compact enough to index.
+
+    Rows follow the tags (focus countries, then the others, then subdivisions), each tag's forms
+    most frequent first; a form is counted under its first spelling, case aside."""
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    spelling: dict[tuple[str, str, str], str] = {}
+    for r in readings:
+        e = r.entry
+        code = e.code if e.kind is Kind.SUBDIVISION else e.country
+        if not code or not r.text:
+            continue
+        kind = "dateline" if r.dateline else _EVIDENCE_KIND.get(e.kind, e.kind.value)
+        slot = (code, kind, r.text.casefold())
+        counts[slot] += 1
+        spelling.setdefault(slot, r.text)
+    order = {code: i for i, code in enumerate([*tags.countries, *tags.subdivisions])}
+    rows = sorted(
+        (s for s in counts if s[0] in order),
+        key=lambda s: (order[s[0]], s[1] != "dateline", -counts[s]),
+    )
+    out: list[RegionEvidence] = []
+    per_tag: dict[str, int] = defaultdict(int)
+    for slot in rows:
+        if per_tag[slot[0]] >= MAX_FORMS_PER_TAG or len(out) >= MAX_EVIDENCE:
+            continue
+        per_tag[slot[0]] += 1
+        out.append(
+            RegionEvidence(code=slot[0], kind=slot[1], text=spelling[slot][:60], count=counts[slot])
+        )
+    return out

@@ -223,7 +223,14 @@ def _add_context(gaz: Gazetteer, ctx: dict[str, Any]) -> None:
             cues={str(r): frozenset(cue_key(c) for c in cues) for r, cues in readings.items()},
         )
     words = {w.lower() for w in _str_list(ctx, "not_surnames")}
-    gaz.given_names = frozenset(key(n) for n in sources.read_lines("given_names.txt"))
+    gaz.given_names = frozenset(
+        key(n)
+        for name in ("given_names.txt", "given_names_world.txt")
+        for n in sources.read_lines(name)
+    )
+    gaz.given_name_endings = tuple(key(w) for w in _str_list(ctx, "given_name_endings"))
+    gaz.place_given_names = frozenset(key(w) for w in _str_list(ctx, "place_given_names"))
+    gaz.speech_verbs = frozenset(key(w) for w in _str_list(ctx, "speech_verbs"))
     gaz.surnames = frozenset(key(n) for n in sources.read_lines("surnames.txt")) - words
     gaz.honorifics = frozenset(key(w) for w in _str_list(ctx, "honorifics"))
     gaz.not_surnames = frozenset(words)

@@ -99,6 +99,11 @@ class Gazetteer:
     surnames: frozenset[str] = frozenset()
     honorifics: frozenset[str] = frozenset()
     not_surnames: frozenset[str] = frozenset()
+    given_name_endings: tuple[str, ...] = ()
+    place_given_names: frozenset[str] = frozenset()
+    speech_verbs: frozenset[str] = frozenset()
+    dateline_cities: dict[str, list[int]] = field(default_factory=dict)
+    """Dateline place key ("kabul", "new york") -> entry ids of capitals, cities, countries."""
     language_before: frozenset[str] = frozenset()
     language_after: frozenset[str] = frozenset()
     subdivision_before: frozenset[str] = frozenset()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.tag.geo.gazetteer import ANY, CAPS, INITIAL, Alias, Gazetteer, Kind
+from pipeline.tag.geo.gazetteer import ANY, CAPS, INITIAL, Alias, Entry, Gazetteer, Kind
 from pipeline.tag.geo.text import (
     Token,
     Tokens,
@@ -31,6 +31,7 @@ class Mention:
     entries: list[int]
     zone: int
     person: bool = False
+    spread: bool = False  # a town read as a person here is that person elsewhere in the story
     venue: bool = False  # "in Doha": the place where it happened, not an actor
 
 
@@ -130,10 +131,17 @@ def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention])
             if in_language:
                 m.entries = [e for e in m.entries if not gaz.entries[e].language_name]
         if len(m.keys) == 1 and any(e.kind in PLACE_KINDS for e in entries):
-            m.person = _looks_like_person(gaz, m, prev, nxt) or (
-                nxt is not None and nxt.upper_initial and m.end in starts_org
-            )  # "Vladimir Putin": a first name before a known person
+            # a run of names may end in a state or country ("Cliff Beacham, California")
+            towns_only = all(e.kind in (Kind.CITY, Kind.CAPITAL) for e in entries)
+            m.person = (
+                _looks_like_person(gaz, m, prev, nxt)
+                or (nxt is not None and nxt.upper_initial and m.end in starts_org)
+                # "Vladimir Putin": a first name before a known person
+                or (towns_only and _in_name_sequence(gaz, tokens, m, prev))
+                or _speaker(gaz, tokens, m, entries, prev, nxt)
+            )
             if m.person:
+                m.spread = not any(e.kind is Kind.COUNTRY for e in entries)
                 m.entries = [e for e in m.entries if gaz.entries[e].kind not in PLACE_KINDS]
         _prefer_city_or_subdivision(gaz, m, prev, nxt)
         m.venue = m.start > 0 and tokens[m.start - 1].key in gaz.venue_words
@@ -142,17 +150,64 @@ def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention])
 def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None) -> bool:
     """A first name or title before the name, or a surname after a name that is also a first
     name: "Michael Jordan", "Mr Chad", "Jordan Peterson", "George Washington"."""
-    if (
-        prev is not None
-        and prev.upper_initial
-        and (prev.key in gaz.honorifics or prev.key in gaz.given_names)
-    ):
+    if prev is not None and _is_given_or_title(gaz, prev):
         return True
     if nxt is None or not nxt.upper_initial or nxt.key in gaz.not_surnames:
         return False
     rule = gaz.ambiguities.get(m.keys)
-    first_name_like = (rule is not None and rule.person) or m.keys[0] in gaz.given_names
+    first_name_like = (
+        (rule is not None and rule.person)
+        or m.keys[0] in gaz.given_names
+        or m.keys[0] in gaz.place_given_names
+    )
     return first_name_like and nxt.key in gaz.surnames
+
+
+def _is_given_or_title(gaz: Gazetteer, tok: Token) -> bool:
+    """A title ("Mr", "Mullah"), a listed given name, or one by its ending ("Hazratullah")."""
+    if not tok.upper_initial or tok.all_caps:
+        return False
+    k = tok.key
+    return (
+        k in gaz.honorifics
+        or k in gaz.given_names
+        or (len(k) > 6 and k.endswith(gaz.given_name_endings))
+    )
+
+
+def _possessive(tok: Token) -> bool:
+    return tok.text[-2:] in ("'s", "’s") or tok.text[-1:] in ("'", "’")
+
+
+def _in_name_sequence(gaz: Gazetteer, tokens: Tokens, m: Mention, prev: Token | None) -> bool:
+    """The last word of a capitalised run that opens with a given name or title: "Mohammad
+    Nabi Safi", "Mr Hamid Safi". A possessive breaks the run ("Joe Biden's Georgia")."""
+    if prev is None or not prev.upper_initial or prev.all_caps or _possessive(prev):
+        return False
+    if m.start < 2 or not tokens.joins[m.start - 2]:
+        return False
+    before = tokens[m.start - 2]
+    return not _possessive(before) and _is_given_or_title(gaz, before)
+
+
+def _speaker(
+    gaz: Gazetteer,
+    tokens: Tokens,
+    m: Mention,
+    entries: list[Entry],
+    prev: Token | None,
+    nxt: Token | None,
+) -> bool:
+    """A town that speaks is a person: "Safi said", "said Safi," ("Tehran said" is the
+    government, so capitals, provinces and countries are not tested)."""
+    kinds = {e.kind for e in entries}
+    if Kind.CITY not in kinds or kinds & {Kind.COUNTRY, Kind.CAPITAL}:
+        return False
+    if nxt is not None and nxt.key in gaz.speech_verbs:
+        return True
+    # after the verb, only when punctuation closes the name ("said Safi, who..."): "said Herat
+    # was calm" reports what was said about the place
+    return prev is not None and prev.key in gaz.speech_verbs and not tokens.joins[m.end - 1]
 
 
 def _prefer_city_or_subdivision(

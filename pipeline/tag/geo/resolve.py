@@ -38,6 +38,9 @@ KIND_WEIGHT: dict[Kind, float] = {
 more than a nationality ("Chinese nationals") or a town."""
 ZONE_WEIGHT = (3.0, 2.0, 1.0)
 """Title, lead paragraph, rest of the body: editors put what the story is about first."""
+DATELINE_WEIGHT = 2.0
+"""Where the story was filed ("KABUL, Dec 5 (Reuters) -"): as much as naming the country in the
+lead. Not more: a Washington dateline often heads a story about somewhere else."""
 WEAK_FACTOR = 0.5
 EVIDENCE_CAP = 3.0
 COORDINATORS = frozenset({"and", "or", "&", "и", "или", "و", "یا", "اور"})
@@ -51,9 +54,13 @@ class Reading:
     zone: int
     position: int
     venue: bool = False
+    text: str = ""  # the words as the story wrote them: the evidence an analyst sees
+    dateline: bool = False
 
     @property
     def weight(self) -> float:
+        if self.dateline:
+            return DATELINE_WEIGHT
         kind = Kind.CITY if self.venue and self.entry.kind is Kind.CAPITAL else self.entry.kind
         w = KIND_WEIGHT.get(kind, 0.0) * ZONE_WEIGHT[self.zone]
         return w * WEAK_FACTOR if self.entry.weak else w
@@ -83,6 +90,9 @@ def resolve(
         for m in mentions
         if m.person and (rule := gaz.ambiguities.get(m.keys)) is not None and rule.person
     }
+    # A town read as a surname once ("Hazratullah Safi") is that person wherever the story
+    # names it alone ("Safi took three wickets"), unless it is where things happen ("in Safi").
+    spread_keys = {m.keys for m in mentions if m.spread}
     live: list[Mention] = []
     for m in mentions:
         entries = [gaz.entries[e] for e in m.entries]
@@ -91,7 +101,7 @@ def resolve(
         if any(e.kind is Kind.REGION for e in entries):
             regions.extend((e.code, m.start) for e in entries if e.kind is Kind.REGION)
             continue
-        if m.keys in person_keys:
+        if m.keys in person_keys or (m.keys in spread_keys and not m.venue):
             continue
         live.append(m)
 
@@ -100,7 +110,10 @@ def resolve(
 
     def read(idx: int, entry: Entry, counts: bool) -> None:
         m = live[idx]
-        readings[idx] = Reading(entry, m.zone, m.start, m.venue)
+        text = " ".join(tokens.words[m.start : m.end])
+        if text[-2:] in ("'s", "’s"):
+            text = text[:-2]  # "Iran's" is a use of "Iran"
+        readings[idx] = Reading(entry, m.zone, m.start, m.venue, text)
         if counts and entry.country:
             evidence[entry.country] += readings[idx].weight
 
