@@ -23,12 +23,14 @@ pytestmark = pytest.mark.integration
 
 
 def _start(role: str, env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "newswire", role, *extra],
-        env={**os.environ, **env},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    # The child keeps its own copy of the descriptor; ours is closed (no ResourceWarning).
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newswire", role, *extra],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_roles_scale_out_and_dedup_stays_global(tmp_path: Path, namespace: dict[str, str]) -> None:
