@@ -43,6 +43,7 @@ def test_given_names_and_surnames_are_people(body: str, absent: str) -> None:
         ("Vote", "The Georgia legislature passed the bill in Atlanta.", "US"),
         ("Floods", "Flooding hit the port city of Safi in Morocco on Monday.", "MA"),
         ("Floods", "Hazratullah Safi was born in Safi, Morocco.", "MA"),
+        ("Money", "A grading company in Florida told Fox the note was rare.", "US"),
     ],
 )
 def test_real_places_stay(title: str, body: str, country: str) -> None:

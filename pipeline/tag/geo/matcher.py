@@ -204,7 +204,8 @@ def _speaker(
     if Kind.CITY not in kinds or kinds & {Kind.COUNTRY, Kind.CAPITAL}:
         return False
     if nxt is not None and nxt.key in gaz.speech_verbs:
-        return True
+        # "a company in Florida told Fox": the place where the speaker is
+        return prev is None or prev.key not in gaz.venue_words
     # after the verb, only when punctuation closes the name ("said Safi, who..."): "said Herat
     # was calm" reports what was said about the place
     return prev is not None and prev.key in gaz.speech_verbs and not tokens.joins[m.end - 1]
