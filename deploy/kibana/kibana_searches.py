@@ -48,10 +48,21 @@ def saved_searches() -> list[dict[str, Any]]:
         saved_search(
             "newswire-search-by-region",
             "Stories by region",
-            "Stories about given countries; edit the query, e.g. focus_countries:IR, "
-            'world_regions:"Central Asia" or subdivisions:AF-BDS.',
-            'focus_countries:(AF or PK) or world_regions:"Southern Asia"',
+            "Stories about given countries (their focus), as `newswire search --region` "
+            "means it: edit the countries, e.g. focus_countries:IR. A world region's focus "
+            "is its countries (Southern Asia: AF BD BT IN IR LK MV NP PK); a subdivision's "
+            "is subdivisions:AF-BDS and focus_countries:AF. Any mention: the next search.",
+            "focus_countries:(AF or PK)",
             ["title", "focus_countries", "world_regions", "subdivisions", "source.name"],
+        ),
+        saved_search(
+            "newswire-search-mentions",
+            "Stories mentioning a region",
+            "Stories that mention given countries or regions anywhere, as `newswire search "
+            "--region X --mentions` does; edit e.g. countries:IR, "
+            'world_regions:"Central Asia" or subdivisions:AF-BDS.',
+            'countries:(AF or PK) or world_regions:"Southern Asia"',
+            ["title", "countries", "focus_countries", "world_regions", "source.name"],
         ),
         saved_search(
             "newswire-search-social",

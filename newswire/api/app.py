@@ -22,6 +22,7 @@ from newswire.api.auth import KeyRing
 from newswire.api.guard import Guard
 from newswire.api.models import Health, SearchResults, Story, problem_responses
 from newswire.api.ratelimit import RateLimiter
+from pipeline.index.query import QueryError
 from pipeline.index.search import Filters, parse_when, search
 from pipeline.index.writer import make_client
 from wire.settings import Settings, get_settings
@@ -90,14 +91,28 @@ def _routes(app: FastAPI, es: Elasticsearch, settings: Settings) -> None:
     )
     def search_stories(
         q: Annotated[
-            str | None, Query(max_length=1000, description="Words in title, summary and body")
+            str | None,
+            Query(
+                max_length=1000,
+                description='Words (any, best first), "phrases", prefix*, AND / OR / NOT / '
+                "-word, ( ), title: summary: body: source: (docs/search.md); bad syntax is a 400",
+            ),
         ] = None,
         region: Annotated[
             str | None,
-            Query(max_length=100, description="Country (AF), subdivision (AF-BDS) or world region"),
+            Query(
+                max_length=100,
+                description="Country (AF, AFG, Afghanistan), subdivision (AF-BDS) or UN M49 "
+                "region (Southern Asia): stories about it; an unknown value is a 400 with "
+                "close matches",
+            ),
         ] = None,
+        mentions: Annotated[
+            bool, Query(description="region matches any mention, not only the story's focus")
+        ] = False,
         topic: Annotated[
-            str | None, Query(max_length=100, description="Topic slug, e.g. diplomacy")
+            str | None,
+            Query(max_length=100, description="Topic slug (diplomacy), IPTC label or code"),
         ] = None,
         source: Annotated[
             str | None, Query(max_length=200, description="Source id or domain")
@@ -130,12 +145,15 @@ def _routes(app: FastAPI, es: Elasticsearch, settings: Settings) -> None:
             kind=kind,
             since=_when(since, "since"),
             until=_when(until, "until"),
+            mentions=mentions,
         )
         try:
             result = search(
                 es, settings.index_alias, q, filters,
                 size=size, offset=(page - 1) * size, facets=facets,
             )  # fmt: skip
+        except QueryError as exc:  # bad syntax or an unknown filter value: the user's to fix
+            raise HTTPException(400, str(exc)) from None
         except NotFoundError:  # nothing indexed yet: no alias
             result = {"total": 0, "stories": 0, "hits": [], "facets": {}}
         return {**result, "page": page, "size": size}

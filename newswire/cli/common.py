@@ -7,12 +7,26 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
 
 from wire.settings import Settings, get_settings
 
 console = Console(stderr=True)
 out = Console()
+
+
+def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value: show no ``<bool>`` in help (typer 0.29 shows one, which reads as
+    ``--json <bool>``, and ``--json true`` then searches for "true")."""
+    if self.is_flag:
+        return None
+    return _typer_display_type(self, ctx)
+
+
+_typer_display_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 
 def settings() -> Settings:
@@ -30,8 +44,39 @@ def setup_logging(level: str, role: str = "cli") -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    """Print ``error: message`` as one line on stderr and return the exit to raise.
+
+    The message is escaped (text in square brackets is not rich markup) and never wrapped
+    (``soft_wrap``), so scripts and the no-traceback test see exactly one line.
+    """
+    console.print(f"[bold red]error:[/] {escape(one_line(message))}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def user_error(exc: BaseException) -> str | None:
+    """The one-line message for an error the user can act on (a bad query or filter, a
+    service that is down), or None for a bug, which keeps its traceback."""
+    from pipeline.index.query import QueryError
+
+    if isinstance(exc, QueryError):
+        return str(exc)
+    name = type(exc).__name__
+    module = type(exc).__module__
+    if module.startswith("kafka") and name in {"NoBrokersAvailable", "KafkaTimeoutError"}:
+        return (
+            f"Kafka is not reachable at {settings().kafka_bootstrap} ({name}); "
+            "is the stack up (`newswire stack status`)?"
+        )
+    if module.startswith(("elastic_transport", "elasticsearch")) and "Connection" in name:
+        return (
+            f"Elasticsearch is not reachable at {_host(settings().elasticsearch_url)} ({name}); "
+            "is the stack up (`newswire stack status`)?"
+        )
+    return None
 
 
 @contextmanager
@@ -81,3 +126,11 @@ def exit_on(problems: dict[str, list[str]], wanted: set[str]) -> None:
             names = problems[kind]
             shown = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
             raise fail(f"{len(names)} {kind}: {shown}")
+
+
+def _host(url: str) -> str:
+    """host:port only: a URL may carry a password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)

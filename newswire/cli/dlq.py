@@ -53,13 +53,15 @@ def list_letters(
     _check_stage(stage)
     from newswire.dlq import read_letters
     from newswire.dlq_plan import stage_of
+    from newswire.preflight import check_kafka
 
     s = settings()
+    check_kafka(s, timeout=5)  # Kafka down: one line (AccessError) in seconds, not 30 s
     letters = [d for d in read_letters(s) if stage is None or stage_of(d, s) == stage]
     letters = sorted(letters, key=lambda d: d.time)[-limit:]
-    if as_json:
+    if as_json:  # JSON lines: one letter per line, nothing else on stdout
         for letter in letters:
-            out.print_json(json.dumps(letter.model_dump(mode="json")))
+            print(json.dumps(letter.model_dump(mode="json"), ensure_ascii=False))
         return
     table = Table(title=f"{len(letters)} dead letters")
     for col in ("time", "stage", "error", "key", "reason"):

@@ -8,11 +8,13 @@ import typer
 
 from newswire import __version__
 from newswire.cli import (
+    alerts,
     api,
     backfill,
     common,
     connectors,
     dlq,
+    fetch,
     kibana,
     process,
     roles,
@@ -37,12 +39,15 @@ app.add_typer(connectors.app, name="connectors")
 app.add_typer(backfill.app, name="backfill")
 app.add_typer(security.app, name="security")
 app.add_typer(api.app, name="api")
+app.add_typer(alerts.app, name="alerts")
 app.command()(roles.run)
 app.command()(roles.setup)
 app.command()(roles.processor)
 app.command()(roles.indexer)
 app.command()(process.process)
 app.command()(search.search)
+app.command()(search.show)
+app.command()(fetch.fetch)
 app.command()(status.status)
 
 
@@ -77,10 +82,17 @@ def main() -> None:
 
     from pydantic import ValidationError
 
+    from newswire.cli.common import fail, one_line, user_error
     from newswire.preflight import AccessError
 
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # usage errors: one line, not typer's boxed panel
+        print(f"error: {one_line(exc.format_message())}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(130)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
@@ -91,3 +103,9 @@ def main() -> None:
     except AccessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except Exception as exc:
+        problem = user_error(exc)
+        if problem is None:
+            raise
+        raise SystemExit(fail(problem, 2).exit_code) from None
+    sys.exit(code if isinstance(code, int) else 0)

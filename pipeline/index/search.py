@@ -1,4 +1,9 @@
-"""Search over the ``news`` alias, collapsed by near-duplicate cluster."""
+"""Search over the ``news`` alias, collapsed by near-duplicate cluster.
+
+The query language is parsed in ``query.py`` and filter values are resolved in
+``filters.py``: both raise ``QueryError`` (a sentence for the user) rather than sending
+Elasticsearch something it would refuse or silently match nothing with.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,28 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from pipeline.index.filters import region_filter, topic_filter
+from pipeline.index.query import QueryError, text_query
+
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def parse_when(value: str, now: datetime | None = None) -> datetime:
-    """``7d``, ``12h``, ``30m``, ``2w`` (ago) or an ISO date/time."""
+    """``7d``, ``12h``, ``30m``, ``2w`` (ago) or an ISO date/time.
+
+    Raises :class:`QueryError` (a ``ValueError``) naming the accepted forms.
+    """
     now = now or datetime.now(UTC)
     match = _RELATIVE.match(value.strip())
     if match:
         return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    parsed = datetime.fromisoformat(value)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise QueryError(
+            f"{value!r} is not a time: use 30m, 12h, 7d, 2w (ago) or an ISO date like 2025-03-01"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -32,31 +48,20 @@ class Filters:
     kind: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    mentions: bool = False  # region matches any mention, not only the story's focus
 
 
 def build_query(text: str | None, f: Filters) -> dict[str, Any]:
+    """The whole query; raises :class:`QueryError` for bad syntax or unknown filter values."""
     must: list[dict[str, Any]] = []
-    if text:
-        must.append(
-            {
-                "multi_match": {
-                    "query": text,
-                    "fields": ["title^3", "summary^2", "body"],
-                    "type": "best_fields",
-                }
-            }
-        )
+    parsed = text_query(text or "")
+    if parsed:
+        must.append(parsed)
     filters: list[dict[str, Any]] = []
     if f.region:
-        code = f.region.strip()
-        if len(code) == 2:
-            filters.append({"term": {"countries": code.upper()}})
-        elif "-" in code and len(code) <= 6:
-            filters.append({"term": {"subdivisions": code.upper()}})
-        else:
-            filters.append({"term": {"world_regions": code}})
+        filters.append(region_filter(f.region, mentions=f.mentions))
     if f.topic:
-        filters.append({"term": {"topics": f.topic}})
+        filters.append(topic_filter(f.topic))
     if f.source:
         filters.append(
             {"bool": {"should": [{"term": {"source.id": f.source}},
@@ -85,6 +90,7 @@ FACETS = {
     "lang": "lang",
     "kind": "kind",
 }
+DAY_FACET = "days"  # documents per day of published_at (UTC), newest 31 days with stories
 
 
 def search(
@@ -103,14 +109,24 @@ def search(
     aggs: dict[str, Any] = {"clusters": {"cardinality": {"field": "cluster_id"}}}
     if facets:
         aggs.update({name: {"terms": {"field": f, "size": 20}} for name, f in FACETS.items()})
+        aggs[DAY_FACET] = {
+            "date_histogram": {
+                "field": "published_at",
+                "calendar_interval": "day",
+                "format": "yyyy-MM-dd",
+                "min_doc_count": 1,
+                "order": {"_key": "desc"},
+            }
+        }
+    query = build_query(text, filters)
     resp = client.search(
         index=index,
-        query=build_query(text, filters),
+        query=query,
         size=size,
         from_=offset,
         collapse={"field": "cluster_id"},
         sort=["_score", {"published_at": {"order": "desc", "unmapped_type": "date"}}]
-        if text
+        if query["bool"]["must"][0] != {"match_all": {}}
         else [{"published_at": {"order": "desc", "unmapped_type": "date"}}],
         aggs=aggs,
         highlight={
@@ -151,4 +167,25 @@ def search(
             name: {b["key"]: b["doc_count"] for b in resp["aggregations"][name]["buckets"]}
             for name in FACETS
         }
+        days = resp["aggregations"].get(DAY_FACET, {}).get("buckets", [])[:31]
+        out["facets"][DAY_FACET] = {b["key_as_string"]: b["doc_count"] for b in days}
     return out
+
+
+SHORT_ID = 8  # hex digits of the story id the CLI shows; `newswire show` takes any prefix
+
+
+def find_story(client: Elasticsearch, index: str, story: str) -> list[dict[str, Any]]:
+    """Stories whose id is ``story`` or starts with it (at least 6 hex digits), or whose URL
+    is ``story``; more than one means the prefix is ambiguous."""
+    story = story.strip()
+    if story.startswith(("http://", "https://")):
+        query: dict[str, Any] = {"bool": {"should": [
+            {"term": {"url": story}}, {"term": {"urls": story}}
+        ]}}  # fmt: skip
+    elif re.fullmatch(r"[0-9a-f]{6,64}", story.lower()):
+        query = {"prefix": {"id": story.lower()}}
+    else:
+        raise QueryError(f"{story!r} is not a story id (hex, 6 digits at least) or a URL")
+    resp = client.search(index=index, query=query, size=5)
+    return [h["_source"] for h in resp["hits"]["hits"]]

@@ -49,16 +49,20 @@ def test_language_subfields_only_when_the_cluster_has_the_analyzer() -> None:
 
 
 def test_filters_become_term_queries() -> None:
-    q = build_query("Tehran", Filters(region="af", topic="diplomacy", lang="en"))
+    # With --mentions a region matches any mention, as every region filter did before
+    # issue 17 made focus the default (tests/unit/test_search_query.py covers focus).
+    q = build_query("Tehran", Filters(region="af", topic="diplomacy", lang="en", mentions=True))
     filters = q["bool"]["filter"]
     assert {"term": {"countries": "AF"}} in filters
     assert {"term": {"topics": "diplomacy"}} in filters
     assert {"term": {"lang": "en"}} in filters
     assert q["bool"]["must"][0]["multi_match"]["query"] == "Tehran"
-    sub = build_query(None, Filters(region="AF-BDS"))["bool"]["filter"]
+    sub = build_query(None, Filters(region="AF-BDS", mentions=True))["bool"]["filter"]
     assert sub == [{"term": {"subdivisions": "AF-BDS"}}]
-    region = build_query(None, Filters(region="Central Asia"))["bool"]["filter"]
+    region = build_query(None, Filters(region="Central Asia", mentions=True))["bool"]["filter"]
     assert region == [{"term": {"world_regions": "Central Asia"}}]
+    focus = build_query(None, Filters(region="af"))["bool"]["filter"]
+    assert focus == [{"term": {"focus_countries": "AF"}}]
 
 
 def test_relative_and_absolute_times() -> None:
