@@ -148,4 +148,5 @@ def alert_hook(settings: Settings) -> AlertHook:
     from pipeline.index.writer import make_client
 
     sender = WebhookSender(settings)
-    return AlertHook(AlertStore(make_client(settings), settings.index_prefix), sender, sender.close)
+    store = AlertStore(make_client(settings), settings.index_prefix, settings.index_alias)
+    return AlertHook(store, sender, sender.close)

@@ -172,9 +172,11 @@ def run_connectors(settings: Settings, sources_file: Path) -> None:
 
 def run_indexer(settings: Settings) -> None:
     """The indexer alone until a signal; RoleFailed if it dies."""
+    from newswire.alerts import alert_hook
     from pipeline.index.indexer import Indexer
 
     indexer = Indexer(settings)
+    indexer.alerts = alert_hook(settings)  # percolate each bulk, POST webhooks
     worker = Worker("indexer", indexer.run, indexer.stop)
     door = serve(indexer_health(settings, indexer, worker), settings.metrics_port)
     try:
@@ -251,12 +253,14 @@ def run_all(
 ) -> dict[str, int]:
     from connectors.sdk.runner import Runner
     from connectors.sdk.sources import load_sources
+    from newswire.alerts import alert_hook
     from pipeline.index.indexer import Indexer
 
     sources = load_sources(sources_file)
     prepare(settings)
     runner = Runner(settings, sources)
     indexer = Indexer(settings)
+    indexer.alerts = alert_hook(settings)  # percolate each bulk, POST webhooks
 
     def died(worker: Worker) -> None:
         if not worker.stopping:  # a role ended on its own: the whole job stops

@@ -329,7 +329,7 @@ class Article(_Model):
     )
 
 
-Stage = Literal["connector", "processor", "indexer"]
+Stage = Literal["connector", "processor", "indexer", "alerts"]  # alerts: a webhook that kept failing
 
 
 class DeadLetter(_Model):

@@ -29,7 +29,7 @@ def _store():  # type: ignore[no-untyped-def]
     from pipeline.index.writer import make_client
 
     s = settings()
-    return AlertStore(make_client(s), s.index_prefix)
+    return AlertStore(make_client(s), s.index_prefix, s.index_alias)
 
 
 @app.command()

@@ -10,6 +10,10 @@ the batch), claims each (alert, story) pair by creating ``<alert>:<story>`` in
 replica finds it there and does not fire again), and queues the claimed pairs for the
 webhook sender (``pipeline.index.webhooks``).
 
+Where the cluster has no percolator module (the minimal local node of ``newswire stack``),
+the alerts index stores the compiled queries as data and the hook runs them as one
+multi-search over the batch's ids instead: the same result, a search per alert per batch.
+
 Both indices are hidden and get their own template (priority above the stories'), so they
 never join the ``news`` alias nor match Kibana's ``news*`` data view.
 
@@ -105,13 +109,14 @@ def alerts_template(prefix: str) -> dict[str, Any]:
     }
 
 
-def _alerts_mappings() -> dict[str, Any]:
+def _alerts_mappings(percolator: bool = True) -> dict[str, Any]:
     stories = article_mappings(english=False)
+    query = {"type": "percolator"} if percolator else {"type": "object", "enabled": False}
     return {
         "dynamic": False,
         "properties": {
             **stories["properties"],
-            "query": {"type": "percolator"},
+            "query": query,
             "alert": {"type": "object", "enabled": False},
         },
     }
@@ -130,11 +135,13 @@ _DELIVERIES_MAPPINGS = {
 class AlertStore:
     """Add, list, remove alerts; create the indices on first use (idempotent)."""
 
-    def __init__(self, client: Elasticsearch, prefix: str) -> None:
+    def __init__(self, client: Elasticsearch, prefix: str, stories: str | None = None) -> None:
         self.client = client
         self.prefix = prefix
+        self.stories = stories or prefix  # the alias the stories are read through
         self.index = alerts_index(prefix)
         self.deliveries = deliveries_index(prefix)
+        self._percolates: bool | None = None
 
     def setup(self) -> None:
         self.client.indices.put_index_template(
@@ -145,9 +152,22 @@ class AlertStore:
             if not self.client.indices.exists(index=index):
                 try:
                     self.client.indices.create(index=index, mappings=mappings)
-                except ApiError as exc:  # another process created it meanwhile
-                    if "resource_already_exists" not in str(exc):
+                except ApiError as exc:
+                    if "resource_already_exists" in str(exc):  # another process was first
+                        continue
+                    if index != self.index or "[percolator]" not in str(exc):
                         raise
+                    # A node without the percolator module (the minimal local one): the
+                    # queries are stored as data and run against each batch instead.
+                    self.client.indices.create(index=index, mappings=_alerts_mappings(False))
+
+    def percolates(self) -> bool:
+        """Does the alerts index hold percolator queries (else: stored queries, searched)?"""
+        if self._percolates is None:
+            mapping = self.client.indices.get_mapping(index=self.index)
+            props = next(iter(mapping.values()))["mappings"].get("properties", {})
+            self._percolates = props.get("query", {}).get("type") == "percolator"
+        return self._percolates
 
     def add(self, alert: Alert) -> None:
         self.setup()
@@ -187,6 +207,8 @@ class AlertStore:
         """(alert, index into ``docs``) for every alert each document matches: one request."""
         if not docs:
             return []
+        if not self.percolates():
+            return self._search_match(docs)
         resp = self.client.search(
             index=self.index,
             query={"percolate": {"field": "query", "documents": docs}},
@@ -198,6 +220,34 @@ class AlertStore:
             alert = Alert.from_doc(hit["_source"])
             slots = hit.get("fields", {}).get("_percolator_document_slot", [0])
             out.extend((alert, int(slot)) for slot in slots)
+        return out
+
+    def _search_match(self, docs: list[dict[str, Any]]) -> list[tuple[Alert, int]]:
+        """Without the percolator: every alert's query over the batch's own ids, in one
+        multi-search against the stories (refreshed first: the bulk did not wait for it).
+        Costs a search per alert per batch, where percolation costs one per batch."""
+        stored = self.client.search(
+            index=self.index, size=MAX_ALERTS, source_includes=["alert", "query"]
+        )["hits"]["hits"]
+        if not stored:
+            return []
+        slot = {d["id"]: i for i, d in enumerate(docs)}
+        ids = {"ids": {"values": list(slot)}}
+        self.client.indices.refresh(index=self.stories)
+        searches: list[dict[str, Any]] = []
+        for hit in stored:
+            query = {"bool": {"filter": [ids], "must": [hit["_source"]["query"]]}}
+            searches += [
+                {"index": self.stories},
+                {"query": query, "size": len(slot), "_source": False},
+            ]
+        resp = self.client.msearch(searches=searches)
+        out: list[tuple[Alert, int]] = []
+        for hit, answer in zip(stored, resp["responses"], strict=True):
+            alert = Alert.from_doc(hit["_source"])
+            for found in answer.get("hits", {}).get("hits", []):
+                if found["_id"] in slot:
+                    out.append((alert, slot[found["_id"]]))
         return out
 
     def claim(self, pairs: list[tuple[str, str]]) -> list[bool]:

@@ -39,6 +39,7 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
+from pipeline.index.alerts import AlertHook
 from pipeline.index.writer import BulkOutcome, Writer
 from wire.clients import kafka_client_config
 from wire.metrics import (
@@ -59,9 +60,12 @@ log = logging.getLogger(__name__)
 
 
 class Indexer:
-    def __init__(self, settings: Settings, writer: Writer | None = None) -> None:
+    def __init__(
+        self, settings: Settings, writer: Writer | None = None, alerts: AlertHook | None = None
+    ) -> None:
         self.settings = settings
         self.writer = writer or Writer(settings)
+        self.alerts = alerts  # percolates each acknowledged bulk (pipeline.index.alerts)
         self._stop = threading.Event()
         self.indexed = 0
         self.dead_letters = 0
@@ -115,6 +119,8 @@ class Indexer:
             pass  # not committed: the batch is consumed again after restart
         finally:
             sender.shutdown(wait=True)
+            if self.alerts is not None:
+                self.alerts.close()
             consumer.close(autocommit=False)
             dlq.close()
 
@@ -201,6 +207,8 @@ class Indexer:
             fetched = pending[i][1].fetched_at
             if fetched is not None:
                 FRESHNESS.observe(max(0.0, now - fetched.timestamp()))
+        if self.alerts is not None:  # Elasticsearch acknowledged these: alerts may fire
+            self.alerts.indexed([a for i in outcome.done if not (a := pending[i][1]).merged_into])
         for _, reason in outcome.rejected:
             BULK_REJECTED.labels(reason.split(":", 1)[0]).inc()
         if outcome.retry:
