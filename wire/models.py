@@ -300,6 +300,10 @@ class Article(_Model):
     published_at: UtcDatetime | None = None
     fetched_at: UtcDatetime | None = None
     processed_at: UtcDatetime = Field(default_factory=utcnow)
+    updated_at: UtcDatetime | None = Field(
+        default=None, description="when a changed text at the story's URL was last processed"
+    )
+    revisions: int = Field(default=1, description="how many texts were seen at its URL")
     embeds: list[Embed] = Field(default_factory=list)
     related: list[RelatedLink] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
@@ -329,7 +333,9 @@ class Article(_Model):
     )
 
 
-Stage = Literal["connector", "processor", "indexer", "alerts"]  # alerts: a webhook that kept failing
+Stage = Literal[
+    "connector", "processor", "indexer", "alerts"
+]  # alerts: a webhook that kept failing
 
 
 class DeadLetter(_Model):

@@ -76,6 +76,7 @@ def process(
     ok = merged = failed = 0
     written: set[str] = set()
     patches: dict[str, dict[str, list[str]]] = {}  # story id -> its URLs, as the indexer sets them
+    revised: dict[str, str] = {}  # story id -> its latest revision (JSON), replacing the first
     dlq_path = dead_letters or output.with_suffix(".dlq.jsonl")
     with input.open("rb") as counting:
         total = sum(1 for _ in counting)
@@ -113,6 +114,12 @@ def process(
             if indexed is None:  # a copy under a URL already known
                 merged += 1
                 return
+            if indexed.merged_into is None and indexed.id in written and indexed.revisions > 1:
+                # the story's URL again with another text (a correction): the newer
+                # version replaces the written one, as the indexer overwrites the document
+                merged += 1
+                revised[indexed.id] = indexed.model_dump_json(exclude_none=True)
+                return
             if indexed.merged_into is not None or indexed.id in written:
                 # a copy of a written story (or the same story under another URL): its
                 # URL joins the story's `urls` when the output is finished
@@ -137,8 +144,8 @@ def process(
         finally:
             pool.stop()
             pool.join(timeout=10)
-    if patches:
-        _patch_stories(output, patches)
+    if patches or revised:
+        _patch_stories(output, patches, revised)
 
     console.print(
         f"{ok} articles written to {output}; {merged} exact copies merged; "
@@ -148,13 +155,19 @@ def process(
         raise fail("no line could be processed")
 
 
-def _patch_stories(output: Path, patches: dict[str, dict[str, list[str]]]) -> None:
-    """Rewrite ``output`` with the merged copies' URLs on their stories, line by line, as
-    the stream's indexer does with merged sightings (memory: the URL lists only)."""
+def _patch_stories(
+    output: Path, patches: dict[str, dict[str, list[str]]], revised: dict[str, str]
+) -> None:
+    """Rewrite ``output`` with the merged copies' URLs on their stories, and revised
+    stories in their latest version, line by line, as the stream's indexer does with
+    merged sightings and revisions (memory: the URL lists and the revised stories only)."""
     patched = output.with_name(output.name + ".tmp")
     with output.open(encoding="utf-8") as src, patched.open("w", encoding="utf-8") as dst:
         for line in src:
             story = json.loads(line)
+            if story["id"] in revised:
+                story = json.loads(revised[story["id"]])
+                line = revised[story["id"]] + "\n"
             if story["id"] in patches:
                 story.update(patches[story["id"]])
                 line = json.dumps(story, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -32,14 +32,18 @@ def fingerprint_article(article: Article, config: DedupConfig = DEFAULT_CONFIG) 
 
 
 def annotate(article: Article, outcome: DedupOutcome) -> Article | None:
-    """The article as it should be indexed, or None when it was merged into another story."""
+    """The article as it should be indexed, or None when it was merged into another story
+    (or is an older text of a revised one); a revision carries its count and time."""
     if not outcome.indexed:
         return None
+    updated = outcome.updated_at
     return article.model_copy(
         update={
             "cluster_id": outcome.cluster_id,
             "duplicate_of": outcome.duplicate_of,
             "dedup": outcome.decision,
+            "revisions": outcome.revision,
+            "updated_at": datetime.fromtimestamp(updated, UTC) if updated else None,
         }
     )
 

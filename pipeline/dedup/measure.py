@@ -19,6 +19,7 @@ Nothing here runs in the pipeline.
 from __future__ import annotations
 
 import json
+import math
 import random
 import statistics
 import sys
@@ -31,7 +32,7 @@ from pathlib import Path
 from pipeline.dedup import text
 from pipeline.dedup.deduplicator import Deduplicator
 from pipeline.dedup.fingerprint import DEFAULT_CONFIG, DedupConfig, Fingerprint, fingerprint
-from pipeline.dedup.minhash import candidate_probability, sketch_similarity
+from pipeline.dedup.minhash import SKETCH_BITS, candidate_probability, sketch_similarity
 from pipeline.dedup.state import json_size
 
 DEFAULT_FUNDUS = Path(__file__).resolve().parents[2].parent / "shared/corpus/html/fundus"
@@ -74,6 +75,36 @@ def _decisions(pairs: Sequence[tuple[str, str]], config: DedupConfig) -> tuple[l
         shares_band = bool(set(first.band_keys) & set(second.band_keys))
         clustered += shares_band and estimate >= config.threshold
     return estimates, clustered
+
+
+def merge_probability(
+    jaccard: float, threshold: float, config: DedupConfig = DEFAULT_CONFIG
+) -> float:
+    """P(sketch estimate >= threshold) for a pair of true Jaccard ``jaccard``: exact.
+
+    The sketch keeps ``SKETCH_BITS`` bits of each of ``num_perm`` MinHash values; each
+    position agrees independently with probability ``p = J + (1 - J) / 2**bits``, so the
+    number of agreements is Binomial(num_perm, p) and the rule's decision is a tail of it.
+    This is the error of the title rule's merge test (``title_merge_similarity``): the
+    chance that two different texts merge, or that a real copy does not.
+    """
+    k, chance = config.num_perm, 1.0 / (1 << SKETCH_BITS)
+    p = jaccard + (1.0 - jaccard) * chance
+    needed = next(
+        (m for m in range(k + 1) if round((m / k - chance) / (1 - chance), 4) >= threshold), k + 1
+    )
+    return sum(math.comb(k, m) * p**m * (1 - p) ** (k - m) for m in range(needed, k + 1))
+
+
+def merge_error_table(config: DedupConfig = DEFAULT_CONFIG) -> str:
+    """The title rule's merge probability by true Jaccard (``python -m ...measure``)."""
+    threshold = config.title_merge_similarity
+    rows = [
+        f"title rule: P(merge) at threshold {threshold} ({config.num_perm} x {SKETCH_BITS} bits)"
+    ]
+    for jaccard in (0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 1.0):
+        rows.append(f"  J={jaccard:.2f}: {merge_probability(jaccard, threshold, config):.2e}")
+    return "\n".join(rows)
 
 
 def _summary(values: Sequence[float]) -> str:
@@ -191,6 +222,7 @@ def main(argv: list[str]) -> int:
     sets, bodies = corpus_sets(root)
     print(report(sets))
     print(state_bytes_per_story(bodies))
+    print(merge_error_table())
     return 0
 
 

@@ -8,13 +8,22 @@ and merged where it lives.
 Order of the rules, first match wins, cheapest and most certain first:
 
 1. ``url``: the canonical URL is known under another story -> merge into it. Known under
-   this very story -> a replay (or an edit of the same page): index again with the cluster
-   recorded the first time, so a replayed topic rewrites the same documents instead of
-   re-deciding them, and an indexed story is never turned into a merge.
+   this very story, the text's digest says which case it is:
+
+   * the same text (a replay, a re-poll): index again with the cluster and revision
+     recorded the first time (method ``url``), so a replayed topic rewrites the same
+     documents instead of re-deciding them, and an indexed story is never turned into a
+     merge;
+   * a new text (the newsroom corrected the story): a *revision*, indexed over the same
+     document with ``revisions`` one higher and ``updated_at`` set (method ``revision``);
+   * an older text already superseded (a redelivery of an earlier version): ``skip``,
+     nothing is emitted, the index keeps the newer text.
 2. ``content``: the same normalized body text -> merge.
 3. ``title``: the same normalized title from the same source, published within
-   ``title_window`` of each other (and bodies not wholly unrelated, see
-   ``DedupConfig.title_min_similarity``) -> merge.
+   ``title_window`` of each other, *and* near-identical texts (sketch estimate at or
+   above ``DedupConfig.title_merge_similarity``) -> merge. A shared title alone is only
+   evidence: daily briefings and market reports reuse titles, so other texts under the
+   same title fall through to the ``minhash`` rule (same cluster if similar, else new).
 4. ``minhash``: a candidate from any band bucket whose sketch estimates Jaccard at or above
    ``threshold`` -> index as a near-duplicate in the best candidate's cluster.
 5. otherwise ``new``: index, first of its own cluster.
@@ -28,10 +37,21 @@ from typing import Any, Literal
 
 from pipeline.dedup.fingerprint import Fingerprint
 from pipeline.dedup.minhash import sketch_similarity
-from pipeline.dedup.state import Entry, Write, encode, entry, live_entry, live_members
+from pipeline.dedup.state import (
+    MAX_DIGESTS,
+    Entry,
+    Version,
+    Write,
+    decode_version,
+    encode,
+    encode_owned,
+    entry,
+    live_entry,
+    live_members,
+)
 from wire.models import DedupDecision
 
-Action = Literal["index", "merge"]
+Action = Literal["index", "merge", "skip"]
 
 
 @dataclass(frozen=True)
@@ -40,8 +60,12 @@ class DedupOutcome:
 
     * ``action == "index"``: emit the article with ``cluster_id`` and ``duplicate_of``;
     * ``action == "merge"``: index nothing; add ``url`` to the ``urls`` of ``merge_into``
-      (``merge_into_time``, the target's story time in epoch seconds, tells which monthly
-      index holds it).
+      (``merge_into_time``, the target's story time in epoch seconds, tells which
+      index holds it);
+    * ``action == "skip"``: emit nothing (an older text of a story already revised).
+
+    ``revision`` and ``updated_at`` (epoch seconds, None before any revision) are what
+    the indexed document records of the story's versions.
     """
 
     decision: DedupDecision
@@ -52,6 +76,8 @@ class DedupOutcome:
     duplicate_of: str | None = None
     merge_into: str | None = None
     merge_into_time: int | None = None
+    revision: int = 1
+    updated_at: int | None = None
 
     @property
     def indexed(self) -> bool:
@@ -87,11 +113,11 @@ def _title_match(
         return None
     if abs(held.published - fp.timestamp) > fp.config.title_window.total_seconds():
         return None
-    similarity = None
-    if fp.sketch is not None and held.sketch is not None:
-        similarity = round(sketch_similarity(fp.sketch, held.sketch), 4)
-        if similarity < fp.config.title_min_similarity:
-            return None  # a recurring column under one title, not the same story
+    if fp.sketch is None or held.sketch is None:
+        return None  # too short to compare: only an identical body (``content``) merges
+    similarity = round(sketch_similarity(fp.sketch, held.sketch), 4)
+    if similarity < fp.config.title_merge_similarity:
+        return None  # another story under a reused title (a briefing, a market report)
     return held, similarity
 
 
@@ -149,12 +175,20 @@ def _merge(
 
 
 def index_writes(
-    fp: Fingerprint, cluster: str, lookups: dict[str, Any], now: datetime
+    fp: Fingerprint,
+    cluster: str,
+    lookups: dict[str, Any],
+    now: datetime,
+    version: Version | None = None,
 ) -> dict[str, Write]:
     """Entries of an indexed story: its exact keys (unless another story holds them) and
-    one member per band bucket, all carrying the cluster so copies of copies find it."""
+    one member per band bucket, all carrying the cluster so copies of copies find it.
+    Its URL entry records its versions (the first text when ``version`` is None)."""
     seen = int(now.timestamp())
-    writes: dict[str, Write] = {fp.url_key: encode(entry(fp.id, cluster, fp.timestamp, seen))}
+    version = version or Version(1, 0, (fp.digest,))
+    writes: dict[str, Write] = {
+        fp.url_key: encode_owned(entry(fp.id, cluster, fp.timestamp, seen), version)
+    }
     for key in (fp.content_key, fp.title_key):
         if key and _other(fp, key, lookups, now) is None:
             sketch = fp.sketch if key == fp.title_key else None
@@ -186,9 +220,22 @@ def decide(
     by_url = live_entry(fp.url_key, lookups.get(fp.url_key), now, fp.config)
     if by_url is not None and by_url.story != fp.id:
         return _merge(fp, by_url, "url", 1.0, lookups, now)
-    if by_url is not None:  # our own URL: a replay keeps the cluster decided first
+    version: Version | None = None
+    if by_url is not None:  # our own URL: a replay, a revision or a stale redelivery
         cluster = by_url.cluster
-        decision = DedupDecision(method="url", matched_id=fp.id, similarity=1.0)
+        known = decode_version(lookups.get(fp.url_key))
+        version = _next_version(fp, known, now)
+        if version is None:
+            outcome = DedupOutcome(
+                decision=DedupDecision(method="url", matched_id=fp.id, similarity=1.0),
+                action="skip",
+                story_id=fp.id,
+                url=fp.url,
+                cluster_id=cluster,
+            )
+            return outcome, {}
+        method = "revision" if known is not None and version.revision > known.revision else "url"
+        decision = DedupDecision(method=method, matched_id=fp.id, similarity=1.0)
     else:
         by_content = _other(fp, fp.content_key, lookups, now)
         if by_content is not None:
@@ -204,5 +251,23 @@ def decide(
         url=fp.url,
         cluster_id=cluster,
         duplicate_of=None if cluster == fp.id else cluster,
+        revision=version.revision if version else 1,
+        updated_at=(version.updated or None) if version else None,
     )
-    return outcome, index_writes(fp, cluster, lookups, now)
+    return outcome, index_writes(fp, cluster, lookups, now, version)
+
+
+def _next_version(fp: Fingerprint, known: Version | None, now: datetime) -> Version | None:
+    """The versions after seeing ``fp``'s text at its own URL; None for a stale text.
+
+    State written before versions were recorded (``known`` None) counts the text as the
+    first: an upgrade never invents a revision.
+    """
+    if known is None or not known.digests:
+        return Version(1, 0, (fp.digest,))
+    if fp.digest == known.digests[-1]:
+        return known  # the same text again: a replay or a re-poll
+    if fp.digest in known.digests:
+        return None  # an older text, redelivered after a newer one was recorded
+    digests = (*known.digests, fp.digest)[-MAX_DIGESTS:]
+    return Version(known.revision + 1, int(now.timestamp()), digests)

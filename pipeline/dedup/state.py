@@ -8,6 +8,11 @@ so their stored form is positional, not named; code only sees :class:`Entry` and
 * exact keys (``url:``, ``content:``, ``title:``) hold one entry, the story that owns the
   key, stored as ``[story, published, seen]``, then ``sketch`` and ``cluster`` only when
   needed (``[story, published, seen, sketch|null, cluster]`` in full);
+* a story's own ``url:`` key also records its *versions* (:class:`Version`), appended
+  after the full entry: ``[story, published, seen, sketch|null, cluster|null, revision,
+  updated, [digest, ...]]``: how many texts were seen at that URL, when the last change
+  came, and the 12-character digests of the latest few (at most ``MAX_DIGESTS``), so a
+  changed text is a revision, the same text a replay, an older text a stale redelivery;
 * band keys (``lsh:NN:hash``) hold a list of such entries, at most ``max_bucket``;
 * ``urls:<story id>`` holds the URLs a story was seen under, ``[story, seen, [url, ...]]``
   (at most ``MAX_URLS``), so a merged sighting can extend the indexed story's ``urls``.
@@ -63,6 +68,22 @@ class KnownUrls(NamedTuple):
     urls: tuple[str, ...]
 
 
+class Version(NamedTuple):
+    """What a story's own URL entry remembers of its texts (see the module docstring)."""
+
+    revision: int  # how many different texts were seen at this URL: 1 for a new story
+    updated: int  # when the latest revision came, epoch seconds; 0 for the first text
+    digests: tuple[str, ...]  # digests of the latest texts, newest last
+
+    def rank(self) -> tuple[int, int, tuple[str, ...]]:
+        """The order two records of one story's versions are joined by: the latest wins."""
+        return (self.revision, self.updated, self.digests)
+
+
+MAX_DIGESTS = 4
+"""Texts remembered per URL: a redelivered older version is recognised, not counted."""
+
+
 Write = list[Any]
 """What a rule writes to a key, in stored form (plain JSON, so it could cross a topic): an
 encoded entry, or for a band key a list of encoded members to add."""
@@ -87,6 +108,20 @@ def encode(value: Entry) -> list[Any]:
     return [value.story, value.published, value.seen]
 
 
+def encode_owned(value: Entry, version: Version) -> list[Any]:
+    """A story's own URL entry with its versions: the full entry, then the version."""
+    cluster = None if value.is_head() else value.cluster
+    head = [value.story, value.published, value.seen, value.sketch, cluster]
+    return [*head, version.revision, version.updated, list(version.digests)]
+
+
+def decode_version(value: Any) -> Version | None:
+    """The versions recorded in a URL entry, or None (a pointer, or state before them)."""
+    if isinstance(value, list | tuple) and len(value) == 8 and isinstance(value[7], list):
+        return Version(int(value[5]), int(value[6]), tuple(value[7]))
+    return None
+
+
 def decode(value: Any) -> Entry | None:
     """An entry from its stored form (this format or format 1), or None if it is none.
 
@@ -101,6 +136,8 @@ def decode(value: Any) -> Entry | None:
             return _new_entry(Entry, (*value, value[0]))
         if size == 5:
             return _new_entry(Entry, value if value[4] is not None else (*value[:4], value[0]))
+        if size == 8:  # an owned URL entry with its versions
+            return _new_entry(Entry, (*value[:4], value[4] if value[4] is not None else value[0]))
         return None
     if isinstance(value, dict) and "i" in value:  # format 1
         story: str = value["i"]
@@ -215,10 +252,18 @@ def merge(key: str, current: Any, incoming: Any, now: datetime, config: DedupCon
         return current
     held = live_entry(key, current, now, config)
     if held is None:
-        return encode(fresh)
+        return _encode_versioned(fresh, decode_version(incoming))
     if held.story == fresh.story:
-        return encode(_same_story(held, fresh))
-    return encode(min(held, fresh, key=Entry.rank))
+        versions = [v for v in (decode_version(current), decode_version(incoming)) if v]
+        latest = max(versions, key=Version.rank) if versions else None
+        return _encode_versioned(_same_story(held, fresh), latest)
+    if held.rank() <= fresh.rank():
+        return _encode_versioned(held, decode_version(current))
+    return _encode_versioned(fresh, decode_version(incoming))
+
+
+def _encode_versioned(value: Entry, version: Version | None) -> list[Any]:
+    return encode(value) if version is None else encode_owned(value, version)
 
 
 def apply_writes(

@@ -55,6 +55,8 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
             "fetched_at": DATE,
             "processed_at": DATE,
             "indexed_at": DATE,
+            "updated_at": DATE,  # a revision: changed text at the story's URL (issue 13, 2)
+            "revisions": {"type": "integer"},
             "embeds": {
                 "type": "object",
                 "properties": {
@@ -140,7 +142,7 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
 
 
 def lifecycle_policy(retention_days: int) -> dict[str, Any]:
-    """Delete monthly indices ``retention_days`` after they were created."""
+    """Delete an index (a year's stories; monthly before) ``retention_days`` after its creation."""
     return {
         "phases": {
             "hot": {"min_age": "0ms", "actions": {}},
