@@ -18,7 +18,7 @@ from pipeline.extract.fields import sane_time
 from pipeline.extract.language import detect_language
 from wire.metrics import CHAIN_CLOCK
 from wire.models import Article, Dateline, Extraction, RawItem, article_id
-from wire.urls import normalize_url
+from wire.urls import is_web_url, normalize_url
 
 Tagger = Callable[[Article], Article]
 """A tagging step: fills fields of the article (regions, topics) and returns it."""
@@ -26,6 +26,17 @@ Tagger = Callable[[Article], Article]
 
 class NotAnArticle(ValueError):
     """The item has no article text: it goes to the dead-letter topic with this reason."""
+
+
+class NotAWebUrl(NotAnArticle):
+    """The item's URL is not http(s) (``javascript:``, ``data:``, ``file:``, ``ftp:``...):
+    only web URLs become stories (``wire.urls.is_web_url``); a dead letter says which."""
+
+
+def _web_url(url: str) -> str:
+    if not is_web_url(url):
+        raise NotAWebUrl(f"not an http(s) URL: {url[:200]!r}")
+    return url
 
 
 def html_to_text(fragment: str) -> str:
@@ -54,6 +65,7 @@ def process(raw: RawItem, taggers: tuple[Tagger, ...] = (), now: datetime | None
 
 
 def _article(raw: RawItem, now: datetime) -> Article:
+    _web_url(raw.url)
     fallback = raw.content or raw.summary
     extracted = extract(
         raw.html,
@@ -80,12 +92,12 @@ def _article(raw: RawItem, now: datetime) -> Article:
         lang=extracted.lang or raw.lang,
         authors=extracted.authors or raw.authors,
         site_name=extracted.site_name,
-        image=extracted.image,
+        image=extracted.image if is_web_url(extracted.image) else None,
         published_at=sane_time(extracted.published_at, now) or sane_time(raw.published_at, now),
         fetched_at=raw.fetched_at,
         processed_at=now,
         embeds=extracted.embeds,
-        related=extracted.related,
+        related=[r for r in extracted.related if r.url is None or is_web_url(r.url)],
         extraction=Extraction(method=extracted.method, version=extracted.version),
         backfill=raw.backfill,
         linked_from=_linked_from(raw),
@@ -114,7 +126,7 @@ def _social(raw: RawItem, now: datetime) -> Article:
     if len(first_line) > TITLE_CHARS:
         first_line = first_line[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
     who = post.author or post.handle
-    url = post.url.strip()  # the platform's own permalink: already canonical
+    url = _web_url(post.url.strip())  # the platform's own permalink: already canonical
     return Article(
         id=article_id(url),
         url=url,
@@ -130,5 +142,5 @@ def _social(raw: RawItem, now: datetime) -> Article:
         processed_at=now,
         extraction=Extraction(method="social", version=post.platform),
         backfill=raw.backfill,
-        social=post,
+        social=post.model_copy(update={"links": [u for u in post.links if is_web_url(u)]}),
     )

@@ -68,6 +68,38 @@ def _path(path: str) -> str:
     return path or "/"
 
 
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def is_web_url(url: str | None) -> bool:
+    """Whether ``url`` is an absolute ``http``/``https`` URL with a host.
+
+    The one rule for what newswire stores as a story's URL, its image or a link (issue 13,
+    8): ``javascript:``, ``data:``, ``file:``, ``ftp:``, ``mailto:`` and the like are
+    refused, because whatever renders the field (Kibana, API clients) would follow them.
+    ``urlsplit`` drops tabs and newlines first, as browsers do (``java\tscript:``).
+    """
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def is_web_or_relative(url: str | None) -> bool:
+    """A web URL, or a reference without a scheme that a page's URL will make one (a
+    relative ``/img/a.jpg`` or ``//cdn.example/a.jpg``): what page metadata may keep."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return not parts.scheme or is_web_url(url)
+
+
 def normalize_url(url: str) -> str:
     """The one form of ``url`` used as story id and dedup key (idempotent).
 

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, SecretBytes, SecretStr
 
 from connectors.sdk.http import HttpClient
 from wire.models import RawItem, SourceRef
+from wire.urls import is_web_url
 
 
 class ConnectorConfig(BaseModel):
@@ -116,7 +117,13 @@ class Connector(ABC, Generic[C]):
         """Called once when the runner stops: end any long-lived connection (streams)."""
 
     def raw_item(self, **fields: Any) -> RawItem:
-        """A raw item stamped with this connector's source."""
+        """A raw item stamped with this connector's source.
+
+        Raises ValueError for a URL that is not http(s) (``javascript:``, ``data:``,
+        ``file:``, ``ftp:``: ``wire.urls.is_web_url``, issue 13, 8); connectors turn it
+        into a skipped item, i.e. a dead letter with the reason."""
+        if not is_web_url(fields.get("url")):
+            raise ValueError(f"not an http(s) URL: {str(fields.get('url'))[:200]!r}")
         fields.setdefault("source", self.source)
         return RawItem(**fields)
 

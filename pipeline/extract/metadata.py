@@ -22,6 +22,7 @@ from lxml.html import HtmlElement
 
 from pipeline.clean.text import squash
 from pipeline.extract.body import shield_joiners, unshield_joiners
+from wire.urls import is_web_or_relative
 
 _ARTICLE_TYPES = frozenset(
     {
@@ -250,8 +251,10 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
     sites = [v for key in _SITE_KEYS for v in meta.get(key, []) if not v.startswith("@")]
     publisher = _names(article.get("publisher"))
     out.site_name = squash(sites[0]) if sites else squash(publisher[0]) if publisher else None
-    images = [v for key in _IMAGE_KEYS for v in meta.get(key, [])]
-    out.image = images[0] if images else _image_url(article.get("image"))
+    # only web images: a `javascript:` or `data:` og:image is dropped (wire.urls, issue 13, 8)
+    images = [v for key in _IMAGE_KEYS for v in meta.get(key, []) if is_web_or_relative(v)]
+    ld_image = _image_url(article.get("image"))
+    out.image = images[0] if images else ld_image if is_web_or_relative(ld_image) else None
     parsed = (parse_datetime(value) for value in _published(tree, meta, article))
     out.published = [p for p in parsed if p is not None]
     out.lang = _html_lang(tree, meta)
