@@ -45,14 +45,17 @@ class RoleFailed(RuntimeError):
 
 def prepare(settings: Settings) -> None:
     """Topics and the index template: idempotent, done by every role at start."""
-    from newswire.preflight import check_access
-    from pipeline.index.writer import Writer
+    from newswire.preflight import AccessError, check_access
+    from pipeline.index.writer import Writer, WritesRefused
 
     check_access(settings)  # a refused login or an untrusted CA: one line, at once
     created = ensure_topics(settings)
     if created:
         log.info("created topics: %s", ", ".join(created))
-    Writer(settings).setup()
+    try:
+        Writer(settings).setup()
+    except WritesRefused as exc:  # a 403 or a write block: one line, exit 2 (issue 13, 12)
+        raise AccessError(str(exc)) from None
 
 
 class Worker:
@@ -209,12 +212,15 @@ def run_processor(
     """
     import faust
 
-    from pipeline.stream.processor import make_app
+    from pipeline.stream.processor import StoreUnavailable, make_app
     from pipeline.tagging import default_taggers
 
     # The extraction processes (spawned) load the taggers' data themselves when they
     # start: loading it here too would only cost this process seconds and ~60 MB.
-    app = make_app(settings, taggers=default_taggers(preload=False))
+    try:
+        app = make_app(settings, taggers=default_taggers(preload=False))
+    except StoreUnavailable as exc:  # one line and a non-zero exit (issue 13, 3)
+        raise ProcessorFailed(str(exc)) from None
     assigned: set[Any] = set()
 
     @app.on_partitions_assigned.connect

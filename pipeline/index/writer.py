@@ -1,7 +1,16 @@
 """Bulk writes of articles with deterministic ids and external versions.
 
-The id is the article id (from its canonical URL) and the monthly index is chosen from
-``published_at``, so a replay of the same story always lands on the same document. The
+The id is the article id (from its canonical URL) and the index is chosen from the
+year of ``published_at``, so a replay of the same story always lands on the same document.
+
+Index layout (issue 13, 11): one index per *year* of the story time, ``<prefix>-YYYY``,
+behind the alias. One index per month made a one-shard index for every month a backfill
+touched (86 indices from 190 stories) and met Elasticsearch's 1,000-shard limit; a year
+bounds it: a ten-year backfill is 10 indices, ``10 x index_shards x (1 + replicas)``
+shards. Monthly indices written before (``<prefix>-YYYY.MM``) stay under the alias and
+keep their stories: the writer lists them once (``legacy_indices``) and a story whose
+month has one is written there, so a re-indexed old story overwrites its document
+instead of becoming a second one in the yearly index; no monthly index is created again. The
 external version is the article's ``processed_at`` in milliseconds: a replay or a late
 copy carries the same or an older version and is refused by Elasticsearch (a version
 conflict, which counts as done), so a document never regresses.
@@ -10,6 +19,7 @@ conflict, which counts as done), so a document never regresses.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,13 +47,44 @@ def make_client(settings: Settings) -> Elasticsearch:
     )
 
 
-def index_for(article: Article, prefix: str) -> str:
-    when = article.published_at or article.fetched_at or article.processed_at
-    return monthly_index(prefix, when)
+def story_time(article: Article) -> datetime:
+    return article.published_at or article.fetched_at or article.processed_at
+
+
+def index_for(article: Article, prefix: str, legacy: frozenset[str] = frozenset()) -> str:
+    """The index a story is written to: its year's, or its month's where one exists."""
+    return index_at(prefix, story_time(article), legacy)
+
+
+def index_at(prefix: str, when: datetime, legacy: frozenset[str] = frozenset()) -> str:
+    month = monthly_index(prefix, when)
+    return month if month in legacy else yearly_index(prefix, when)
+
+
+def yearly_index(prefix: str, when: datetime) -> str:
+    return f"{prefix}-{when.astimezone(UTC):%Y}"
 
 
 def monthly_index(prefix: str, when: datetime) -> str:
+    """The layout before yearly indices: still read and written where such an index exists."""
     return f"{prefix}-{when.astimezone(UTC):%Y.%m}"
+
+
+def is_monthly_index(name: str, prefix: str) -> bool:
+    return re.fullmatch(re.escape(prefix) + r"-\d{4}\.\d{2}", name) is not None
+
+
+class WritesRefused(RuntimeError):
+    """Elasticsearch refuses what the roles need (the template, writes to our indices)."""
+
+
+def _reason(exc: ApiError) -> str:
+    """``403 security_exception: action [...] is unauthorized ...`` in one line."""
+    error = exc.body.get("error", {}) if isinstance(exc.body, dict) else {}
+    kind = error.get("type") if isinstance(error, dict) else None
+    reason = error.get("reason") if isinstance(error, dict) else None
+    text = f"{exc.status_code} {kind}: {reason}" if kind else f"{exc.status_code} {exc.message}"
+    return " ".join(text.split())[:400]
 
 
 @dataclass
@@ -57,6 +98,26 @@ class Writer:
     def __init__(self, settings: Settings, client: Elasticsearch | None = None) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
+        self._legacy: frozenset[str] | None = None
+
+    def legacy_indices(self) -> frozenset[str]:
+        """The monthly indices of the layout before yearly ones (read once, then cached).
+
+        Read from the cluster state's metadata (the writer role's ``monitor`` privilege).
+        If they cannot be listed, the writer says so and writes yearly indices only.
+        """
+        if self._legacy is None:
+            prefix = self.settings.index_prefix
+            try:
+                state = self.client.cluster.state(
+                    metric="metadata", index=f"{prefix}-*", filter_path="metadata.indices.*.state"
+                )
+                names = state.body.get("metadata", {}).get("indices", {})
+            except (ApiError, TransportError) as exc:
+                log.warning("cannot list monthly indices of %s-*: %s", prefix, exc)
+                names = {}
+            self._legacy = frozenset(n for n in names if is_monthly_index(n, prefix))
+        return self._legacy
 
     def has_english_analyzer(self) -> bool:
         try:
@@ -88,7 +149,46 @@ class Writer:
         return True
 
     def setup(self) -> None:
-        """Create or upgrade the lifecycle policy and the index template (idempotent)."""
+        """Create or upgrade the lifecycle policy and the index template (idempotent).
+
+        Raises :class:`WritesRefused` (one line) when Elasticsearch refuses them (a 403, a
+        cluster block) or when our indices are blocked for writes (the flood-stage
+        ``read_only_allow_delete``, a ``read_only`` or ``write`` block): a role must not
+        start and then fail every bulk.
+        """
+        try:
+            self._setup()
+        except ApiError as exc:
+            raise WritesRefused(f"Elasticsearch refused the index setup: {_reason(exc)}") from None
+        if blocked := self.write_blocks():
+            raise WritesRefused(
+                "Elasticsearch refuses writes: " + "; ".join(blocked)
+                + " (lift the block, e.g. free disk space and reset index.blocks.*)"
+            )  # fmt: skip
+
+    def write_blocks(self) -> list[str]:
+        """Blocks that refuse writes, on the cluster or on our indices (cluster state)."""
+        prefix = self.settings.index_prefix
+        try:
+            state = self.client.cluster.state(metric="blocks", filter_path="blocks")
+        except (ApiError, TransportError) as exc:
+            log.warning("cannot read the cluster's blocks: %s", exc)
+            return []
+        blocks = state.body.get("blocks", {})
+        found = [
+            f"cluster: {b.get('description', code)}"
+            for code, b in blocks.get("global", {}).items()
+            if "write" in b.get("levels", [])
+        ]
+        for index, by_code in blocks.get("indices", {}).items():
+            if not index.startswith(prefix + "-"):
+                continue
+            for code, b in by_code.items():
+                if "write" in b.get("levels", []):
+                    found.append(f"index {index}: {b.get('description', code)}")
+        return found[:5]
+
+    def _setup(self) -> None:
         s = self.settings
         lifecycle = None
         if s.retention_days and self.has_ilm():
@@ -115,10 +215,11 @@ class Writer:
         """
         operations: list[dict[str, Any] | bytes] = []
         indexed_at = f',"indexed_at":"{datetime.now(UTC).isoformat()}"}}'.encode()
+        prefix, legacy = self.settings.index_prefix, self.legacy_indices()
         for article in articles:
             if target := article.merged_into:
                 # An exact duplicate: its story gets the URLs, nothing new is indexed.
-                where = monthly_index(self.settings.index_prefix, target.story_time)
+                where = index_at(prefix, target.story_time, legacy)
                 operations.append(
                     {"update": {"_index": where, "_id": story_of(article), "retry_on_conflict": 3}}
                 )
@@ -127,7 +228,7 @@ class Writer:
             operations.append(
                 {
                     "index": {
-                        "_index": index_for(article, self.settings.index_prefix),
+                        "_index": index_for(article, prefix, legacy),
                         "_id": article.id,
                         "version": int(article.processed_at.timestamp() * 1000),
                         "version_type": "external",

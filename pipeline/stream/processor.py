@@ -23,6 +23,7 @@ Anything that fails becomes a dead letter with its reason, and the stream goes o
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import faust
@@ -70,12 +71,14 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         key_serializer="raw",
     )
     state = app.Table("dedup-state", default=None, partitions=1)
+    _check_store_opens(state, settings.processor_store)
     deduplicator = Deduplicator(state)
     pool = ExtractionPool(
         extraction_processes(), taggers, settings.extraction_timeout_s, func=extract_raw_timed
     )
 
     async def handle(key: bytes | None, value: Any, where: dict[str, Any]) -> None:
+        """One raw item to its article or dead letter; returns once Kafka acknowledged it."""
         try:
             if not isinstance(value, bytes | str):
                 raise TypeError(f"unexpected value type {type(value).__name__}")
@@ -93,44 +96,57 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
                 key=key.decode("utf-8", "replace") if key else None,
                 **where,
             )
-            await dlq.send(key=key, value=letter.to_json_bytes())
+            await acknowledged(await dlq.send(key=key, value=letter.to_json_bytes()))
             return
         for stage, seconds in spent.items():  # cleanup and tagging, inside extraction
             STAGE_DURATION.labels(stage).observe(seconds)
-        await to_dedup.send(key=article_id.encode(), value=article)
+        await acknowledged(await to_dedup.send(key=article_id.encode(), value=article))
         STAGE_OUT.labels("extraction").inc()
 
+    # Offsets (issue 13, 7): faust acks an event when the loop body around it ends, *even
+    # when it ends by an exception or a cancellation* (the stream iterator's ``finally``),
+    # and commits acked offsets at rebalances and shutdown. An actor cancelled while its
+    # page was in an extraction process therefore had its offset committed with no output.
+    # So the streams do not ack by themselves (``noack``): an event is acked only after
+    # Kafka acknowledged its result (article or dead letter), never on any other path.
     @app.agent(raw_topic, name="process-raw", concurrency=pool.workers)
     async def process_raw(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
+        async for event in _unacked(stream).events():
             msg = event.message
             where = {"partition": msg.partition, "offset": msg.offset}
             await handle(event.key, event.value, where)
+            await stream.ack(event)
 
     @app.agent(to_dedup, name="dedup")
     async def dedup(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            STAGE_IN.labels("dedup").inc()
-            try:
-                with STAGE_DURATION.labels("dedup").time():
-                    article = read_record(Article, event.value)  # schema checked
-                    outcome, indexed = deduplicator.route(article)
-            except Exception as exc:  # a dead letter, never a stopped stage
-                DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
-                log.warning("dedup dead letter for %s: %s", event.key, exc)
-                letter = DeadLetter.for_error(
-                    "processor", exc, event.value, topic=to_dedup.get_topic_name(),
-                    key=event.key.decode("utf-8", "replace") if event.key else None,
-                )  # fmt: skip
-                await dlq.send(key=event.key, value=letter.to_json_bytes())
-                continue
-            if not outcome.indexed:
-                log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
-                         outcome.decision.method)  # fmt: skip
-            if indexed is None:
-                continue  # a copy already known under this URL: nothing changes
-            await articles.send(key=story_of(indexed).encode(), value=indexed.to_json_bytes())
-            STAGE_OUT.labels("dedup").inc()
+        async for event in _unacked(stream).events():  # acked after its output: see above
+            await decide(event)
+            await stream.ack(event)
+
+    async def decide(event: Any) -> None:
+        """One article through dedup; returns once Kafka acknowledged what it produced."""
+        STAGE_IN.labels("dedup").inc()
+        try:
+            with STAGE_DURATION.labels("dedup").time():
+                article = read_record(Article, event.value)  # schema checked
+                outcome, indexed = deduplicator.route(article)
+        except Exception as exc:  # a dead letter, never a stopped stage
+            DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
+            log.warning("dedup dead letter for %s: %s", event.key, exc)
+            letter = DeadLetter.for_error(
+                "processor", exc, event.value, topic=to_dedup.get_topic_name(),
+                key=event.key.decode("utf-8", "replace") if event.key else None,
+            )  # fmt: skip
+            await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
+            return
+        if not outcome.indexed:
+            log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
+                     outcome.decision.method)  # fmt: skip
+        if indexed is None:
+            return  # a copy already known under this URL: nothing changes
+        sent = await articles.send(key=story_of(indexed).encode(), value=indexed.to_json_bytes())
+        await acknowledged(sent)
+        STAGE_OUT.labels("dedup").inc()
 
     @app.on_before_shutdown.connect
     def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -145,12 +161,57 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     return app
 
 
+def _unacked(stream: Any) -> Any:
+    """The stream without faust's own acks (``Stream.noack``, missing from ``StreamT``)."""
+    return stream.noack()
+
+
+async def acknowledged(sent: Awaitable[Any]) -> None:
+    """Wait until Kafka acknowledged a record ``Topic.send`` queued (its delivery future);
+    a failed delivery raises, so the event is never acked and its offset never committed."""
+    await sent
+
+
+class StoreUnavailable(RuntimeError):
+    """The configured dedup state store cannot be used: a start-up error, never a fallback."""
+
+
 def _store(wanted: str) -> str:
-    """RocksDB through rocksdict when it is installed (the `rocksdb` extra), else memory."""
+    """The store URL as configured: RocksDB needs rocksdict (the `rocksdb` extra).
+
+    No silent fallback to memory (issue 13, 3): a processor whose dedup state lives in
+    memory rebuilds it from the changelog at every start, minutes to hours at volume.
+    Memory tables only when asked for (``NEWSWIRE_PROCESSOR_STORE=memory://``).
+    """
     if wanted.startswith("rocksdb"):
         try:
             import rocksdict  # noqa: F401
         except ImportError:
-            log.warning("rocksdict is not installed: dedup state is kept in memory only")
-            return "memory://"
+            raise StoreUnavailable(
+                f"NEWSWIRE_PROCESSOR_STORE is {wanted} but rocksdict is not installed: install "
+                "the `rocksdb` extra, or set NEWSWIRE_PROCESSOR_STORE=memory:// to keep the "
+                "dedup state in memory (rebuilt from its changelog at every start)"
+            ) from None
     return wanted
+
+
+def _check_store_opens(table: Any, wanted: str) -> None:
+    """Open and close the table's RocksDB once before joining the group.
+
+    Otherwise a store that cannot open (the lock of another processor sharing the data
+    directory, a read-only volume) crashes the worker only once partitions are assigned,
+    mid-rebalance. One line, before any partition is taken.
+    """
+    if not wanted.startswith("rocksdb"):
+        return
+    store = table.data
+    path = store.partition_path(0)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store.rocksdb_options.open(path).close()
+    except Exception as exc:  # rocksdict raises plain Exception for a held lock
+        reason = " ".join(str(exc).split())[:300]
+        raise StoreUnavailable(
+            f"cannot open the dedup state store at {path}: {reason} (is another processor "
+            "using this NEWSWIRE_PROCESSOR_DATA_DIR? each needs its own)"
+        ) from None

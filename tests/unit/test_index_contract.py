@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.index.search import Filters, build_query, parse_when
 from pipeline.index.template import article_mappings, field_types, index_template
+from tests.unit.test_index_layout import NO_INDICES
 from wire.models import Article
 
 
@@ -112,10 +113,11 @@ def test_bulk_body_is_the_article_plus_indexed_at() -> None:
         body="Line one.\n\nLine two.",
         published_at=datetime(2026, 3, 2, tzinfo=UTC),
     )
-    writer = Writer(Settings(index_prefix="news"), client=object())  # type: ignore[arg-type]
+    writer = Writer(Settings(index_prefix="news"), client=NO_INDICES)  # type: ignore[arg-type]
     action, source = writer.prepare([article])
     assert isinstance(action, dict) and isinstance(source, bytes)
-    assert action["index"]["_index"] == "news-2026.03" and action["index"]["_id"] == "a1"
+    # yearly indices (issue 13, 11; legacy monthly ones: tests/unit/test_index_layout.py)
+    assert action["index"]["_index"] == "news-2026" and action["index"]["_id"] == "a1"
     doc = json.loads(source)
     assert doc.pop("indexed_at")
     assert doc == article.model_dump(mode="json", exclude_none=True)
@@ -153,7 +155,7 @@ def test_a_merged_sighting_updates_its_story_urls_instead_of_indexing() -> None:
         source=SourceRef(id="x", name="X", connector="rss"),
         merged_into=MergeTarget(id="head", story_time=datetime(2026, 1, 31, 23, tzinfo=UTC)),
     )
-    writer = Writer(Settings(index_prefix="news"), client=object())  # type: ignore[arg-type]
+    writer = Writer(Settings(index_prefix="news"), client=NO_INDICES)  # type: ignore[arg-type]
     action, doc = writer.prepare([sighting])
-    assert action == {"update": {"_index": "news-2026.01", "_id": "head", "retry_on_conflict": 3}}
+    assert action == {"update": {"_index": "news-2026", "_id": "head", "retry_on_conflict": 3}}
     assert doc == {"doc": {"urls": sighting.urls}}
