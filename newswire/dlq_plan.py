@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from wire.models import DeadLetter, RawItem, read_record
 from wire.settings import Settings
 
-STAGES = ("connector", "processor", "dedup", "indexer")
+STAGES = ("connector", "processor", "dedup", "indexer", "alerts")
 STAGE_HELP = (
-    "connector, processor (its extract stage), dedup (the processor's dedup stage) or indexer"
+    "connector, processor (its extract stage), dedup (the processor's dedup stage), indexer"
+    " or alerts (webhooks that kept failing; listed, not replayable)"
 )
 UNREADABLE = "UnreadableDeadLetter"
 
@@ -53,6 +54,8 @@ def why_not(letter: DeadLetter, stage: str, settings: Settings) -> str | None:
     """Why a letter cannot be re-driven, or None when it can."""
     if letter.error_class == UNREADABLE:
         return "the letter itself is unreadable"
+    if stage == "alerts":  # the story is indexed; only its webhook POST failed
+        return "an alert's webhook notification (try the webhook: newswire alerts test NAME)"
     if stage == "connector":
         if len(letter.payload.encode("utf-8", "replace")) > settings.max_raw_bytes:
             return "a connector's letter over max_raw_bytes"

@@ -150,3 +150,47 @@ def test_served_api_needs_keys_limits_rate_and_keeps_internals_out(
     assert "BadRequestError" in logs  # the details went to the log, not to the client
     assert "key 'itest'" in logs
     assert made.key not in logs and made.key[4:] not in logs
+
+
+def _count(env: dict[str, str], *args: str) -> int:
+    found = subprocess.run(
+        [sys.executable, "-m", "newswire", "search", *args, "--json", "-n", "100"],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(found.stdout)
+    assert "facets" in result and "days" in result["facets"]
+    return int(result["total"])
+
+
+def test_query_language_and_focus_filters(demo_indexed: dict[str, str]) -> None:
+    """Issue 18's acceptance on the demo stories: each operator changes the result."""
+    env = demo_indexed
+    either = _count(env, "Kabul Iran")
+    both = _count(env, "Kabul AND Iran")
+    kabul = _count(env, "Kabul")
+    assert 0 < both < min(either, kabul)  # AND narrows, side by side widens
+    assert _count(env, "Kabul -Iran") == _count(env, "Kabul NOT Iran") == kabul - both
+    phrase, words = _count(env, '"Helmand river"'), _count(env, "Helmand river")
+    assert 0 < phrase < words
+    assert _count(env, "Kab*") >= kabul > _count(env, "Kabu") == 0
+    assert 0 < _count(env, "title:Kabul") < kabul
+    # Region filters: every form of one country agrees; focus is narrower than mentions.
+    focus = _count(env, "", "--region", "AF")
+    assert focus == _count(env, "", "--region", "AFG") == _count(env, "", "--region", "afghanistan")
+    assert 0 < focus < _count(env, "", "--region", "AF", "--mentions")
+    assert focus < _count(env, "", "--region", "southern asia")
+    bad = subprocess.run(
+        [sys.executable, "-m", "newswire", "search", "--region", "Afganistan"],
+        env={**os.environ, **env}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "did you mean AF (Afghanistan)" in bad.stderr
+    settings = Settings.model_validate(
+        {k.removeprefix("NEWSWIRE_").lower(): v for k, v in env.items()}
+    )
+    client = TestClient(create_app(settings))
+    assert client.get("/search", params={"q": "Kabul AND Iran"}).json()["total"] == both
+    assert client.get("/search", params={"region": "AF", "mentions": "true"}).status_code == 200
+    for params in ({"q": '"Kabul'}, {"region": "ZZ"}, {"topic": "nonexistent"}):
+        resp = client.get("/search", params=params)
+        assert resp.status_code == 400, params
+        assert resp.json()["detail"]
