@@ -137,6 +137,17 @@ class Settings(BaseSettings):
     processor_store: str = Field(
         default="rocksdb://", description="faust table store: rocksdb:// (rocksdict) or memory://"
     )
+    processor_session_timeout_s: float = Field(
+        default=10.0,
+        ge=6.0,
+        description="Kafka session timeout of the processor's consumer: how soon the partitions "
+        "of a processor that died (kill -9) go to another one (faust's default was 60 s)",
+    )
+    processor_instance_id: str | None = Field(
+        default=None,
+        description="static group membership (group.instance.id), unique per replica (e.g. the "
+        "StatefulSet pod name): a restarted replica takes its partitions back at once",
+    )
     dedup_sweep_seconds: float = 600.0
     extraction_timeout_s: float = 20.0
     max_raw_bytes: int = 10 * 1024 * 1024

@@ -81,10 +81,23 @@ def _strip_lines(value: Any) -> Any:
     return value
 
 
+def _entry_lines(text: str) -> list[int]:
+    """The line of each item of the top-level ``sources:`` list (for entries that are not
+    mappings, which carry no ``__line__``); empty when the document has another shape."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "sources" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
 def load_sources(path: Path, *, check_connectors: bool = True) -> list[Source]:
     """Parse and validate a sources file; raise ``SourcesError`` listing every problem."""
+    text = path.read_text()
     try:
-        doc = yaml.load(path.read_text(), Loader=_LineLoader)
+        doc = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         raise SourcesError([f"{path}: not valid YAML: {exc}"]) from exc
     entries = doc.get("sources") if isinstance(doc, dict) else None
@@ -93,8 +106,17 @@ def load_sources(path: Path, *, check_connectors: bool = True) -> list[Source]:
     problems: list[str] = []
     sources: list[Source] = []
     seen: dict[str, int] = {}
-    for entry in entries:
+    item_lines = _entry_lines(text)
+    for number, entry in enumerate(entries):
         line = entry.get("__line__") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):  # a string or a list where a source belongs
+            at = item_lines[number] if number < len(item_lines) else None
+            where = f"{path}:{at}" if at else str(path)
+            shown = repr(_strip_lines(entry))[:80]
+            problems.append(
+                f"{where}: a source must be a mapping (id, connector, config), not {shown}"
+            )
+            continue
         where = f"{path}:{line}" if line else str(path)
         try:
             source = Source.model_validate({**_strip_lines(entry), "line": line})

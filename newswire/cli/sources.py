@@ -35,8 +35,8 @@ def check(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None
     try:
         sources = load_sources(file)
     except SourcesError as exc:
-        for problem in exc.problems:
-            console.print(f"[red]{problem}[/]")
+        for problem in exc.problems:  # one line each: editors and CI jump to file:line
+            console.print(f"[red]{problem}[/]", soft_wrap=True, markup=True, highlight=False)
         raise fail(f"{len(exc.problems)} problem(s) in {file}") from exc
     by_connector: dict[str, int] = {}
     for s in sources:

@@ -54,6 +54,11 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         value_serializer="json",
         topic_partitions=settings.topic_partitions,
         consumer_auto_offset_reset="earliest",
+        # A replaced processor takes over in seconds (issue 13, 12): a short session
+        # timeout, and static membership where each replica has a stable id.
+        broker_session_timeout=settings.processor_session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.processor_session_timeout_s / 3),
+        consumer_group_instance_id=settings.processor_instance_id,
         broker_commit_every=200,
         broker_commit_interval=1.0,
         producer_max_request_size=settings.max_raw_bytes + 1024 * 1024,
@@ -152,7 +157,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         pool.close()
 
-    @app.timer(settings.dedup_sweep_seconds)
+    @app.timer(settings.dedup_sweep_seconds)  # type: ignore[untyped-decorator]
     async def sweep_dedup_state() -> None:
         removed = deduplicator.sweep()
         if removed:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -46,11 +47,11 @@ def _sources(tmp_path: Path, base: str) -> Path:
     return path
 
 
-def _documents(env: dict[str, str]) -> list[dict]:
-    es = Elasticsearch(Settings().elasticsearch_url)
+def _documents(env: dict[str, str]) -> list[dict[str, Any]]:
     alias = env["NEWSWIRE_INDEX_ALIAS"]
-    es.indices.refresh(index=alias)
-    resp = es.search(index=alias, size=100, query={"match_all": {}}, version=True)
+    with Elasticsearch(Settings().elasticsearch_url) as es:  # closed: warnings are errors
+        es.indices.refresh(index=alias)
+        resp = es.search(index=alias, size=100, query={"match_all": {}}, version=True)
     return [{**h["_source"], "_version": h["_version"]} for h in resp["hits"]["hits"]]
 
 
@@ -123,6 +124,7 @@ def test_feed_to_search_and_replay_is_idempotent(tmp_path: Path, namespace: dict
         assert all(d["_version"] > 0 for d in final)
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def test_restart_resumes_without_refetching(tmp_path: Path, namespace: dict[str, str]) -> None:
@@ -148,3 +150,4 @@ def test_restart_resumes_without_refetching(tmp_path: Path, namespace: dict[str,
             assert site.hits[path] == count, f"{path} was fetched again after restart"
     finally:
         server.shutdown()
+        server.server_close()
