@@ -6,7 +6,7 @@ NEWSWIRE := $(BIN)/newswire
 IDLE ?= 20
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock stack-up stack-down run test test-unit lint format bench
+.PHONY: help install lock stack-up stack-down run test test-unit lint format bench chaos
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -55,3 +55,6 @@ format: install ## Apply ruff fixes and formatting
 bench: stack-up ## Benchmarks (ratios against baselines measured in the same run)
 	@ls bench/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+chaos: install ## Chaos suite on its own stack (ports +1000): faults, then 0 lost / 0 duplicated (ARGS=--quick)
+	$(BIN)/python -m tests.chaos $(ARGS)
