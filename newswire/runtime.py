@@ -176,10 +176,12 @@ def run_connectors(settings: Settings, sources_file: Path) -> None:
 def run_indexer(settings: Settings) -> None:
     """The indexer alone until a signal; RoleFailed if it dies."""
     from newswire.alerts import alert_hook
+    from pipeline.index.events import EventGrouper
     from pipeline.index.indexer import Indexer
 
     indexer = Indexer(settings)
     indexer.alerts = alert_hook(settings)  # percolate each bulk, POST webhooks
+    indexer.events = EventGrouper.from_settings(settings)  # same-event story_id per batch
     worker = Worker("indexer", indexer.run, indexer.stop)
     door = serve(indexer_health(settings, indexer, worker), settings.metrics_port)
     try:
@@ -260,6 +262,7 @@ def run_all(
     from connectors.sdk.runner import Runner
     from connectors.sdk.sources import load_sources
     from newswire.alerts import alert_hook
+    from pipeline.index.events import EventGrouper
     from pipeline.index.indexer import Indexer
 
     sources = load_sources(sources_file)
@@ -267,6 +270,7 @@ def run_all(
     runner = Runner(settings, sources)
     indexer = Indexer(settings)
     indexer.alerts = alert_hook(settings)  # percolate each bulk, POST webhooks
+    indexer.events = EventGrouper.from_settings(settings)  # same-event story_id per batch
 
     def died(worker: Worker) -> None:
         if not worker.stopping:  # a role ended on its own: the whole job stops

@@ -316,6 +316,10 @@ class Article(_Model):
     topics: list[str] = Field(default_factory=list)
     topic_scores: list[TopicScore] = Field(default_factory=list)
     cluster_id: str | None = None
+    story_id: str | None = Field(
+        default=None,
+        description="same-event story: different outlets' reports of one event (pipeline.events)",
+    )
     duplicate_of: str | None = None
     dedup: DedupDecision | None = None
     extraction: Extraction | None = None

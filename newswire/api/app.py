@@ -128,6 +128,9 @@ def _routes(app: FastAPI, es: Elasticsearch, settings: Settings) -> None:
         page: Annotated[int, Query(ge=1, description=f"page*size at most {window}")] = 1,
         size: Annotated[int, Query(ge=1, description=f"at most {max_size}")] = 10,
         facets: Annotated[bool, Query(description="Include facet counts")] = True,
+        by_event: Annotated[
+            bool, Query(description="one hit per same-event story_id; outlets = its sources")
+        ] = False,
     ) -> dict[str, Any]:
         if size > max_size:
             raise HTTPException(400, f"size {size} is over the limit of {max_size} per page")
@@ -150,7 +153,7 @@ def _routes(app: FastAPI, es: Elasticsearch, settings: Settings) -> None:
         try:
             result = search(
                 es, settings.index_alias, q, filters,
-                size=size, offset=(page - 1) * size, facets=facets,
+                size=size, offset=(page - 1) * size, facets=facets, by_event=by_event,
             )  # fmt: skip
         except QueryError as exc:  # bad syntax or an unknown filter value: the user's to fix
             raise HTTPException(400, str(exc)) from None

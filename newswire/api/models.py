@@ -44,6 +44,7 @@ class _Document(BaseModel):
     world_regions: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
     cluster_id: str | None = Field(default=None, description="near-duplicate cluster")
+    story_id: str | None = Field(default=None, description="same-event story (by_event)")
 
 
 class StoryHit(_Document):

@@ -53,6 +53,9 @@ def search(
     until: str | None = typer.Option(None, "--until", help="7d, 12h or an ISO date."),
     size: int = typer.Option(10, "--size", "-n", min=1, max=500),
     as_json: bool = typer.Option(False, "--json", help="One JSON document, facets included."),
+    by_event: bool = typer.Option(
+        False, "--by-event", help="One row per event (story_id): outlets that reported it."
+    ),
 ) -> None:
     """Search indexed stories, newest first when there is no query."""
     from elastic_transport import TransportError
@@ -75,8 +78,9 @@ def search(
     client = make_client(s)
     try:
         result = run_search(
-            client, s.index_alias, query or None, filters, size=size, facets=as_json
-        )
+            client, s.index_alias, query or None, filters,
+            size=size, facets=as_json, by_event=by_event,
+        )  # fmt: skip
     except NotFoundError:
         raise fail(
             "nothing is indexed yet (no index behind the alias); run `newswire run`"

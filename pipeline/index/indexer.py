@@ -40,6 +40,7 @@ from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from pipeline.index.alerts import AlertHook
+from pipeline.index.events import EventGrouper
 from pipeline.index.writer import BulkOutcome, Writer
 from wire.clients import kafka_client_config
 from wire.metrics import (
@@ -66,6 +67,7 @@ class Indexer:
         self.settings = settings
         self.writer = writer or Writer(settings)
         self.alerts = alerts  # percolates each acknowledged bulk (pipeline.index.alerts)
+        self.events: EventGrouper | None = None  # same-event story_id before each bulk
         self._stop = threading.Event()
         self.indexed = 0
         self.dead_letters = 0
@@ -136,6 +138,8 @@ class Indexer:
                 pending.append((rec, read_record(Article, rec.value)))  # schema checked
             except (ValidationError, ValueError, TypeError) as exc:
                 self._dead_letter(dlq, rec, exc)
+        if self.events is not None:  # story_id from the indexed stories (pipeline.index.events)
+            self.events.assign([a for _, a in pending])
         operations = self.writer.prepare([a for _, a in pending])
         return _Batch(pending, operations, _next_offsets(records), started=time.monotonic())
 
@@ -273,7 +277,8 @@ def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetA
     offsets: dict[TopicPartition, OffsetAndMetadata] = {}
     for rec in records:  # in offset order within a partition: the last one wins
         tp = TopicPartition(rec.topic, rec.partition)
-        offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", rec.leader_epoch)
+        # the stub wants an int, kafka-python takes None (its own admin client passes it)
+        offsets[tp] = OffsetAndMetadata(rec.offset + 1, "", rec.leader_epoch)  # type: ignore[arg-type]
     return offsets
 
 

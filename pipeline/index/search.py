@@ -101,12 +101,16 @@ def search(
     size: int = 10,
     offset: int = 0,
     facets: bool = False,
+    by_event: bool = False,
 ) -> dict[str, Any]:
     """Hits collapsed by ``cluster_id``; each hit carries how many outlets ran the story.
 
-    With ``facets``, counts of documents per value of each facet field come back too.
+    With ``by_event``, collapsed by same-event ``story_id`` instead (pipeline.events) and
+    ``outlets`` counts the distinct sources that reported the event. With ``facets``,
+    counts of documents per value of each facet field come back too.
     """
-    aggs: dict[str, Any] = {"clusters": {"cardinality": {"field": "cluster_id"}}}
+    group = "story_id" if by_event else "cluster_id"
+    aggs: dict[str, Any] = {"clusters": {"cardinality": {"field": group}}}
     if facets:
         aggs.update({name: {"terms": {"field": f, "size": 20}} for name, f in FACETS.items()})
         aggs[DAY_FACET] = {
@@ -124,7 +128,7 @@ def search(
         query=query,
         size=size,
         from_=offset,
-        collapse={"field": "cluster_id"},
+        collapse={"field": group},
         sort=["_score", {"published_at": {"order": "desc", "unmapped_type": "date"}}]
         if query["bool"]["must"][0] != {"match_all": {}}
         else [{"published_at": {"order": "desc", "unmapped_type": "date"}}],
@@ -136,16 +140,19 @@ def search(
         track_total_hits=True,
     )
     hits = resp["hits"]["hits"]
-    clusters = [h["_source"].get("cluster_id") for h in hits if h["_source"].get("cluster_id")]
+    clusters = [h["_source"].get(group) for h in hits if h["_source"].get(group)]
     counts: dict[str, int] = {}
     if clusters:
+        terms: dict[str, Any] = {"terms": {"field": group, "size": len(clusters)}}
+        if by_event:  # outlets: distinct sources, not documents
+            terms["aggs"] = {"sources": {"cardinality": {"field": "source.id"}}}
         agg = client.search(
-            index=index,
-            size=0,
-            query={"terms": {"cluster_id": clusters}},
-            aggs={"c": {"terms": {"field": "cluster_id", "size": len(clusters)}}},
+            index=index, size=0, query={"terms": {group: clusters}}, aggs={"c": terms}
         )
-        counts = {b["key"]: b["doc_count"] for b in agg["aggregations"]["c"]["buckets"]}
+        counts = {
+            b["key"]: b["sources"]["value"] if by_event else b["doc_count"]
+            for b in agg["aggregations"]["c"]["buckets"]
+        }
     results = []
     for h in hits:
         src = h["_source"]
@@ -154,7 +161,7 @@ def search(
                 **src,
                 "score": h.get("_score"),
                 "highlight": h.get("highlight", {}),
-                "outlets": counts.get(src.get("cluster_id", ""), 1),
+                "outlets": counts.get(src.get(group, ""), 1),
             }
         )
     out: dict[str, Any] = {

@@ -103,6 +103,7 @@ def article_mappings(english: bool = False) -> dict[str, Any]:
                 "properties": {"topic": KEYWORD, "score": {"type": "float"}},
             },
             "cluster_id": KEYWORD,
+            "story_id": KEYWORD,
             "duplicate_of": KEYWORD,
             "dedup": {
                 "properties": {

@@ -1,0 +1,104 @@
+"""Same-event ``story_id`` at index time, from Elasticsearch itself (issue 18, item 6).
+
+Before each bulk request the indexer hands its new stories (not merged sightings) here:
+one multi-search finds, per story, the indexed stories within ``WINDOW`` of its time that
+say much the same (``more_like_this`` over title and summary, or the same ``cluster_id``),
+and the pure rule (``pipeline.events``) decides which story it joins, also against the
+batch's own earlier stories. No faust state: the dedup state stays small.
+
+Races and lag cost recall, never precision: the batch still in flight and stories not yet
+refreshed are invisible, so two indexer replicas (or two consecutive batches) indexing two
+reports of one event at once can give them two story_ids; a wrong merge needs the rule to
+say yes. If the search fails, every story keeps its own id (logged) and indexing goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch
+
+from pipeline.events import LEAD_CHARS, THRESHOLD, WINDOW, Report, assign, report
+from pipeline.index.writer import make_client, story_time
+from wire.models import Article
+from wire.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 10  # per new story
+FIELDS = ["id", "title", "summary", "body", "published_at", "fetched_at", "countries",
+          "focus_countries", "places", "cluster_id", "story_id"]  # fmt: skip
+
+
+class EventGrouper:
+    """``assign(articles)`` sets ``story_id`` on each new article before it is written."""
+
+    def __init__(self, client: Elasticsearch, index: str, threshold: float = THRESHOLD) -> None:
+        self.client = client
+        self.index = index  # the read alias: every indexed story
+        self.threshold = threshold
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EventGrouper:
+        return cls(make_client(settings), settings.index_alias)
+
+    def assign(self, articles: list[Article]) -> None:
+        new = [a for a in articles if a.merged_into is None]
+        if not new:
+            return
+        reports = [report(_fields(a)) for a in new]
+        try:
+            candidates = self._candidates(new)
+        except (ApiError, TransportError) as exc:
+            log.warning("story ids: candidate search failed, each story stands alone: %s", exc)
+            candidates = {}
+        stories = assign(reports, candidates, self.threshold)
+        for a in new:
+            a.story_id = stories[a.id]
+
+    def _candidates(self, new: list[Article]) -> dict[str, list[Report]]:
+        searches: list[dict[str, Any]] = []
+        for a in new:
+            searches.append({"index": self.index, "ignore_unavailable": True,
+                             "allow_no_indices": True})  # fmt: skip
+            searches.append(candidate_query(a))
+        resp = self.client.msearch(searches=searches)
+        out: dict[str, list[Report]] = {}
+        for a, r in zip(new, resp["responses"], strict=True):
+            if "error" in r:
+                log.warning("story ids: candidate search for %s failed: %s", a.id, r["error"])
+                continue
+            out[a.id] = [report(h["_source"]) for h in r["hits"]["hits"]]
+        return out
+
+
+def candidate_query(a: Article) -> dict[str, Any]:
+    """Indexed stories within the window that share words of title and lead, or its cluster."""
+    when = story_time(a)
+    like = " ".join(x for x in (a.title, a.summary or a.body[:LEAD_CHARS]) if x)
+    should: list[dict[str, Any]] = [{"more_like_this": {
+        "fields": ["title", "summary", "body"], "like": like, "min_term_freq": 1,
+        "min_doc_freq": 1, "max_query_terms": 30, "minimum_should_match": "20%",
+    }}]  # fmt: skip
+    if a.cluster_id:
+        should.append({"term": {"cluster_id": {"value": a.cluster_id, "boost": 10}}})
+    return {
+        "size": CANDIDATES,
+        "_source": FIELDS,
+        "query": {"bool": {
+            "filter": [{"range": {"published_at": {"gte": (when - WINDOW).isoformat(),
+                                                   "lte": (when + WINDOW).isoformat()}}}],
+            "must_not": [{"ids": {"values": [a.id]}}],
+            "should": should,
+            "minimum_should_match": 1,
+        }},
+    }  # fmt: skip
+
+
+def _fields(a: Article) -> dict[str, Any]:
+    return {"id": a.id, "title": a.title, "summary": a.summary, "body": a.body[:LEAD_CHARS],
+            "published_at": story_time(a), "countries": a.countries,
+            "focus_countries": a.focus_countries, "places": [p.name for p in a.places],
+            "cluster_id": a.cluster_id}  # fmt: skip
