@@ -102,7 +102,8 @@ def _records(
             first, last = span[tp.partition]
             consumer.seek(tp, first)
             limit[tp] = min(end[tp], last + 1)
-    left = {tp for tp in tps if consumer.position(tp) < limit[tp]}
+    # position() is None when the consumer has no offset: a TypeError, as before
+    left = {tp for tp in tps if consumer.position(tp) < limit[tp]}  # type: ignore[operator]
     heard = time.monotonic()
     while left:
         consumer.pause(*(set(tps) - left))
@@ -112,7 +113,8 @@ def _records(
                 if rec.offset < limit[tp]:
                     yield rec
         for tp in list(left):
-            if consumer.position(tp) >= limit[tp]:
+            # position() is None when the consumer has no offset: a TypeError, as before
+            if consumer.position(tp) >= limit[tp]:  # type: ignore[operator]
                 left.discard(tp)
         if polled:
             heard = time.monotonic()

@@ -182,9 +182,9 @@ class MastodonConnector(PollingConnector[MastodonConfig]):
         data = self._get_json(f"{self._base}/api/v1/accounts/lookup?acct={acct}", cursor)
         if not isinstance(data, dict) or not data.get("id"):
             raise FatalSourceError(f"{self._base}: no account {self.config.account!r}")
-        cursor["account_id"] = str(data["id"])
+        account_id = cursor["account_id"] = str(data["id"])
         check_rate_limit(cursor)  # the lookup may have spent the window's last request
-        return cursor["account_id"]
+        return account_id
 
     def _poll_api(self, cursor: Cursor) -> Page:
         catching_up = bool(cursor.get("since_id"))

@@ -51,6 +51,7 @@ def discover(html: str | bytes, page_url: str) -> list[FeedLink]:
     """Every feed advertised by ``html``, in document order, without duplicates."""
     if not html.strip():
         return []
+    doc: lxml.html.HtmlElement | None
     try:
         doc = lxml.html.fromstring(html)
     except ValueError:  # a str with an XML encoding declaration: let lxml decode bytes

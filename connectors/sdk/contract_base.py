@@ -89,7 +89,8 @@ class ContractBase:
     def config_for(self, scene: str, base: str) -> dict[str, Any]:
         """The raw config for ``scene`` (first_poll, nothing_new, something_new, error,
         garbage, unreachable, secrets), with ``base`` the URL the scene is served at."""
-        return with_base(dict(self.config), base)
+        config: dict[str, Any] = with_base(dict(self.config), base)
+        return config
 
     def make_http(self) -> HttpClient:
         """The HTTP client of the current check: one per test, shared by the connectors

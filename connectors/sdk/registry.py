@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib.metadata import entry_points
+from typing import Any
 
 from connectors.sdk.base import Connector
 
@@ -24,7 +25,7 @@ def available() -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=GROUP)}
 
 
-def load(name: str) -> type[Connector]:
+def load(name: str) -> type[Connector[Any]]:
     for ep in entry_points(group=GROUP, name=name):
         cls = ep.load()
         if not (isinstance(cls, type) and issubclass(cls, Connector)):

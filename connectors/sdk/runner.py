@@ -58,7 +58,7 @@ STATE_FLUSH_SECONDS = 1.0  # counters-only state changes are saved this often, b
 @dataclass
 class _Scheduled:
     source: Source
-    connector: Connector | None
+    connector: Connector[Any] | None
     cursor: Cursor = field(default_factory=dict)
     health: SourceHealth = field(default_factory=SourceHealth)
     due: float = 0.0  # time.monotonic()
@@ -96,7 +96,7 @@ class Runner:
         state: StateStore | None = None,
         http: HttpClient | None = None,
         policy: SchedulePolicy = DEFAULT_POLICY,
-        registry: Callable[[str], type[Connector]] = load,
+        registry: Callable[[str], type[Connector[Any]]] = load,
     ) -> None:
         self.settings = settings
         self.policy = policy
@@ -122,7 +122,7 @@ class Runner:
         self,
         source: Source,
         saved: dict[str, Any] | None,
-        registry: Callable[[str], type[Connector]],
+        registry: Callable[[str], type[Connector[Any]]],
     ) -> None:
         sched = _Scheduled(source, None)
         self._sources[source.id] = sched

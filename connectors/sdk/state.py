@@ -99,7 +99,8 @@ class KafkaStateStore:
             consumer.seek_to_beginning(*tps)
             end = consumer.end_offsets(tps)
             states: dict[str, dict[str, Any]] = {}
-            while any(consumer.position(tp) < end[tp] for tp in tps):
+            # position() is None when the consumer has no offset: a TypeError, as before
+            while any(consumer.position(tp) < end[tp] for tp in tps):  # type: ignore[operator]
                 for records in consumer.poll(timeout_ms=1000).values():
                     for rec in records:
                         if rec.key is None:

@@ -98,7 +98,7 @@ def parse_sitemap(data: bytes) -> Sitemap:
         return Sitemap(is_index=True, children=children)
     if kind in ("rss", "feed", "rdf"):
         raise SitemapError(f"a feed (<{kind}>), not a sitemap: use the rss connector")
-    raise SitemapError(f"not a sitemap (root element <{kind or root.tag}>)")
+    raise SitemapError(f"not a sitemap (root element <{kind or str(root.tag)}>)")
 
 
 def _url(el: Any) -> SitemapUrl | None:

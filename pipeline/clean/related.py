@@ -123,6 +123,7 @@ def _labelled_blocks(root: HtmlElement, found: RelatedCollector) -> None:
             text = link_texts[link] = squash(text_of(link))
         return text
 
+    node: HtmlElement | None
     for a in root.iter("a"):
         node = a
         for _ in range(3):

@@ -199,7 +199,7 @@ def extract(
     with CHAIN_CLOCK.time("cleanup"):
         page = clean_tree(tree, url) if tree is not None else PageCleanup()
     incomplete = tree is not None and _incomplete(meta, now)
-    info = read_fallback_metadata(tree, url) if incomplete else None
+    info = read_fallback_metadata(tree, url) if tree is not None and incomplete else None
     doc = run_trafilatura(drop_inert(tree), url) if tree is not None else None
 
     site_name = clean_site_name(meta.site_name) or clean_site_name(getattr(info, "sitename", None))

@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import re
 from copy import deepcopy
-from typing import Any
+from typing import Any, cast
 
 import trafilatura
 from lxml import etree
@@ -138,12 +138,12 @@ def bound_tree(tree: HtmlElement, max_elements: int = MAX_ELEMENTS) -> HtmlEleme
         return tree
     for child in list(last):
         last.remove(child)
-    node = last
+    node: HtmlElement | None = last
     while node is not None:
         sibling = node.getnext()
         while sibling is not None:
             following = sibling.getnext()
-            node.getparent().remove(sibling)
+            cast(HtmlElement, node.getparent()).remove(sibling)  # None only for the root
             sibling = following
         node = node.getparent()
     return tree

