@@ -219,7 +219,7 @@ class MemoryConnector(PollingConnector[MemoryConfig]):
         return Page(items=ITEMS[at:end], cursor={"at": end}, more=end < self.config.stop)
 
 
-def _registry(name: str) -> type[Connector]:
+def _registry(name: str) -> type[Connector[Any]]:
     return MemoryConnector if name == MemoryConnector.name else load(name)
 
 

@@ -30,15 +30,16 @@ class TestWarcContract(ConnectorContract):
     )
 
     @pytest.fixture(autouse=True)
-    def _archives(self, tmp_path: Path) -> None:
+    def _archives(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         first = _warc(tmp_path, "CC-NEWS-1.warc.gz", 3, 0)
         second = _warc(tmp_path, "CC-NEWS-2.warc.gz", 2, 3)
         # Recordings are class attributes the kit reads; these need files written per test.
-        self.first_poll = {"/CC-NEWS-1.warc.gz": first}
-        self.something_new = {
-            "/CC-NEWS-1.warc.gz": first,
-            "/CC-NEWS-2.warc.gz": second,
-        }
+        monkeypatch.setattr(type(self), "first_poll", {"/CC-NEWS-1.warc.gz": first})
+        monkeypatch.setattr(
+            type(self),
+            "something_new",
+            {"/CC-NEWS-1.warc.gz": first, "/CC-NEWS-2.warc.gz": second},
+        )
 
     def config_for(self, scene: str, base: str) -> dict[str, Any]:
         # Something new for a backfill is one more file listed after the ones read.

@@ -43,7 +43,8 @@ def _raw(env: dict[str, str]) -> list[dict[str, Any]]:
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
         out: list[dict[str, Any]] = []
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
+        # position() is None when the consumer has no offset: a TypeError, as before
+        while any(consumer.position(tp) < end[tp] for tp in partitions):  # type: ignore[operator]
             for records in consumer.poll(timeout_ms=1000).values():
                 out += [json.loads(r.value) | {"_key": r.key.decode()} for r in records]
         return out

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
 
+from tests.support.settings import settings_from_env
 from tests.support.site import make_stories
 from wire.models import RawItem, SourceRef
 from wire.settings import Settings
@@ -19,7 +21,7 @@ from wire.settings import Settings
 pytestmark = pytest.mark.integration
 
 
-def _dead_letters(settings: Settings, topic: str, expect: int) -> list[dict]:
+def _dead_letters(settings: Settings, topic: str, expect: int) -> list[dict[str, Any]]:
     consumer = KafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
@@ -34,7 +36,7 @@ def _dead_letters(settings: Settings, topic: str, expect: int) -> list[dict]:
 
 
 def test_bad_raw_items_become_dead_letters(tmp_path: Path, namespace: dict[str, str]) -> None:
-    settings = Settings(**{k.removeprefix("NEWSWIRE_").lower(): v for k, v in namespace.items()})
+    settings = settings_from_env(namespace)
     subprocess.run(
         [sys.executable, "-m", "newswire", "setup"], env={**os.environ, **namespace}, check=True
     )

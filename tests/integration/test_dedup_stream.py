@@ -17,6 +17,7 @@ import re
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -112,7 +113,7 @@ def test_two_workers_merge_exact_copies_and_cluster_syndicated_ones(
     }
     es = Elasticsearch(Settings().elasticsearch_url)
     alias = namespace["NEWSWIRE_INDEX_ALIAS"]
-    docs: dict[str, dict[str, object]] = {}
+    docs: dict[str, dict[str, Any]] = {}  # Elasticsearch _source: JSON
     deadline = time.monotonic() + 180
     try:
         while time.monotonic() < deadline:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -13,6 +15,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from newswire.kafka import ensure_topics
 from pipeline.index.indexer import Indexer
 from pipeline.index.writer import Writer
+from tests.support.settings import settings_from_env
 from wire.models import Article, Place, SourceRef
 from wire.settings import Settings
 
@@ -22,17 +25,19 @@ SOURCE = SourceRef(id="steppe", name="Steppe Courier", connector="rss")
 
 
 def _settings(namespace: dict[str, str]) -> Settings:
-    return Settings(**{k.removeprefix("NEWSWIRE_").lower(): v for k, v in namespace.items()})
+    return settings_from_env(namespace)
 
 
-def _article(i: int, **extra: object) -> Article:
+def _article(i: int, **extra: Any) -> Article:
     return Article(
         id=f"story-{i}", url=f"https://steppe.example/{i}", source=SOURCE,
         title=f"Story {i}", body=f"Body of story {i}.", **extra,
     )  # fmt: skip
 
 
-def _run_indexer_until(settings: Settings, done: callable, timeout: float = 60) -> Indexer:  # type: ignore[valid-type]
+def _run_indexer_until(
+    settings: Settings, done: Callable[[Indexer], bool], timeout: float = 60
+) -> Indexer:
     indexer = Indexer(settings)
     thread = threading.Thread(target=indexer.run, daemon=True)
     thread.start()

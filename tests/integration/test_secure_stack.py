@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,8 +157,8 @@ def test_a_refused_client_fails_fast_in_one_line(
             )
     for name in filter(None, change.pop("unset", "").split(",")):
         env.pop(name)
-    if name := change.pop("wrong_ca", None):
-        env[name] = str(make_ca(tmp_path / "other-ca", "not the stack's CA").ca)
+    if ca_setting := change.pop("wrong_ca", None):
+        env[ca_setting] = str(make_ca(tmp_path / "other-ca", "not the stack's CA").ca)
     env.update(change)
     began = time.monotonic()
     role = _newswire(["indexer"], env, timeout=120)
@@ -206,7 +207,8 @@ def _topic_values(client: dict[str, str], topic: str) -> bytes:
         consumer.seek_to_beginning(*tps)
         end = consumer.end_offsets(tps)
         data = b""
-        while any(consumer.position(tp) < end[tp] for tp in tps):
+        # position() is None when the consumer has no offset: a TypeError, as before
+        while any(consumer.position(tp) < end[tp] for tp in tps):  # type: ignore[operator]
             for records in consumer.poll(timeout_ms=1000).values():
                 data += b"".join((r.key or b"") + (r.value or b"") for r in records)
         return data
@@ -214,7 +216,7 @@ def _topic_values(client: dict[str, str], topic: str) -> bytes:
         consumer.close()
 
 
-def _settings_kwargs(client: dict[str, str]) -> dict[str, str]:
+def _settings_kwargs(client: dict[str, str]) -> dict[str, Any]:
     return {
         k.removeprefix("NEWSWIRE_").lower(): v
         for k, v in client.items()

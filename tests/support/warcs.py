@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -30,7 +31,7 @@ def news(n: int, *, start: int = 0) -> list[Record]:
     return out
 
 
-def write_warc(path: Path, records: list[Record], *, gzip: bool = True) -> Path:
+def write_warc(path: Path, records: Sequence[Record], *, gzip: bool = True) -> Path:
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=gzip)
         for rec_type, uri, status, ctype, body, date in records:

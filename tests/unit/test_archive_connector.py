@@ -17,7 +17,7 @@ SOURCE = SourceRef(id="demo", name="demo", connector="archive")
 
 def _connector(path: str, batch: int = 50) -> ArchiveConnector:
     http = HttpClient(user_agent="t")
-    return ArchiveConnector(SOURCE, ArchiveConfig(path=path, batch=batch), http)  # type: ignore[arg-type]
+    return ArchiveConnector(SOURCE, ArchiveConfig(path=path, batch=batch), http)
 
 
 def test_demo_archive_is_replayed_in_batches_and_resumes() -> None:

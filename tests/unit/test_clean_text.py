@@ -53,6 +53,7 @@ def test_visibly_longer_spots_a_big_block() -> None:
 def test_text_of_a_leaf_and_of_a_branch() -> None:
     root = lxml.html.fromstring("<div><a>leaf <!-- c --></a><p>one <b>two</b> three</p></div>")
     a, p = root.find("a"), root.find("p")
+    assert a is not None and p is not None
     assert text_of(a) == a.text_content()
     assert text_of(p) == "one two three"
     assert text_of(lxml.html.fromstring("<p></p>")) == ""

@@ -119,7 +119,8 @@ def test_skeleton_is_lint_clean_in_tree_and_out(tmp_path: Path) -> None:
 @pytest.mark.skipif(not (BIN / "mypy").exists(), reason="mypy is not installed")
 def test_skeleton_type_checks(tmp_path: Path) -> None:
     new_connector("city_wire", tmp_path)
-    config = ["--config-file", ROOT / "pyproject.toml", "--cache-dir", tmp_path / "cache"]
+    cache = tmp_path / "cache"
+    config: list[str | Path] = ["--config-file", ROOT / "pyproject.toml", "--cache-dir", cache]
     done = subprocess.run(
         [BIN / "mypy", *config, "city_wire"],
         cwd=tmp_path,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from kafka import KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
 from pydantic import ValidationError
 
 from pipeline.index.indexer import Indexer
@@ -100,7 +102,7 @@ def test_the_indexer_letters_a_newer_article_and_indexes_the_next() -> None:
     ]
     indexer = Indexer(Settings(topic_dlq="dlq"), writer=_Writer())  # type: ignore[arg-type]
     dlq = _Producer()
-    batch = indexer._prepare(records, dlq)
+    batch = indexer._prepare(cast(list[ConsumerRecord], records), cast(KafkaProducer, dlq))
     assert [a.id for _, a in batch.pending] == ["a1"]
     assert [(d["error_class"], d["offset"]) for d in dlq.sent] == [("SchemaTooNew", 0)]
     assert "newer than this consumer's 1.x" in dlq.sent[0]["message"]

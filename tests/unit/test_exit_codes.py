@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from kafka import TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaConnectionError, KafkaTimeoutError
 from kafka.structs import OffsetAndMetadata
 from typer.testing import CliRunner
@@ -146,7 +146,7 @@ def test_commit_retries_through_an_outage_and_resumes(monkeypatch: pytest.Monkey
     consumer = FlakyConsumer(
         [KafkaTimeoutError("commit"), KafkaConnectionError(), KafkaTimeoutError()]
     )
-    _indexer(monkeypatch, retry_seconds=60)._commit(consumer, OFFSETS)
+    _indexer(monkeypatch, retry_seconds=60)._commit(cast(KafkaConsumer, consumer), OFFSETS)
     assert consumer.committed == [OFFSETS]
     assert consumer.paused == 3  # each wait keeps the partitions paused: nothing new consumed
 
@@ -154,12 +154,12 @@ def test_commit_retries_through_an_outage_and_resumes(monkeypatch: pytest.Monkey
 def test_commit_gives_up_past_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     consumer = FlakyConsumer([KafkaTimeoutError("commit")] * 100)
     with pytest.raises(KafkaTimeoutError):
-        _indexer(monkeypatch, retry_seconds=0)._commit(consumer, OFFSETS)
+        _indexer(monkeypatch, retry_seconds=0)._commit(cast(KafkaConsumer, consumer), OFFSETS)
     assert consumer.committed == []
 
 
 def test_commit_after_a_rebalance_is_given_up_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
     consumer = FlakyConsumer([CommitFailedError()])
-    _indexer(monkeypatch, retry_seconds=60)._commit(consumer, OFFSETS)
+    _indexer(monkeypatch, retry_seconds=60)._commit(cast(KafkaConsumer, consumer), OFFSETS)
     assert consumer.committed == []
     assert consumer.paused == 0

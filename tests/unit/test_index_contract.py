@@ -94,7 +94,7 @@ def test_bulk_requests_are_bounded_in_bytes() -> None:
     records = [SimpleNamespace(value=b"x" * n) for n in (40, 40, 40, 200, 10)]
     chunks = by_bytes(records, 100)  # type: ignore[arg-type]
     assert [[len(r.value) for r in c] for c in chunks] == [[40, 40], [40], [200], [10]]
-    assert by_bytes([], 100) == []  # type: ignore[arg-type]
+    assert by_bytes([], 100) == []
 
 
 def test_bulk_body_is_the_article_plus_indexed_at() -> None:
@@ -113,7 +113,7 @@ def test_bulk_body_is_the_article_plus_indexed_at() -> None:
         body="Line one.\n\nLine two.",
         published_at=datetime(2026, 3, 2, tzinfo=UTC),
     )
-    writer = Writer(Settings(index_prefix="news"), client=NO_INDICES)  # type: ignore[arg-type]
+    writer = Writer(Settings(index_prefix="news"), client=NO_INDICES)
     action, source = writer.prepare([article])
     assert isinstance(action, dict) and isinstance(source, bytes)
     # yearly indices (issue 13, 11; legacy monthly ones: tests/unit/test_index_layout.py)
@@ -155,7 +155,7 @@ def test_a_merged_sighting_updates_its_story_urls_instead_of_indexing() -> None:
         source=SourceRef(id="x", name="X", connector="rss"),
         merged_into=MergeTarget(id="head", story_time=datetime(2026, 1, 31, 23, tzinfo=UTC)),
     )
-    writer = Writer(Settings(index_prefix="news"), client=NO_INDICES)  # type: ignore[arg-type]
+    writer = Writer(Settings(index_prefix="news"), client=NO_INDICES)
     action, doc = writer.prepare([sighting])
     assert action == {"update": {"_index": "news-2026", "_id": "head", "retry_on_conflict": 3}}
     assert doc == {"doc": {"urls": sighting.urls}}

@@ -29,6 +29,12 @@ def client_with(names: list[str]) -> Any:
 NO_INDICES = client_with([])
 
 
+def _action(op: dict[str, Any] | bytes) -> dict[str, Any]:
+    """A bulk body line that must be an action (the lines alternate action, source)."""
+    assert isinstance(op, dict), op
+    return op
+
+
 def _article(when: datetime, id: str = "a1") -> Article:
     ref = SourceRef(id="x", name="X", connector="rss")
     return Article(id=id, url=f"https://x.example/{id}", source=ref, body="b", published_at=when)
@@ -48,13 +54,14 @@ def test_a_story_of_a_month_with_a_monthly_index_is_written_there() -> None:
         _article(datetime(2025, 3, 9, tzinfo=UTC)),
         _article(datetime(2025, 4, 1, tzinfo=UTC)),
     )
+    assert old.published_at is not None
     sighting = Article(
         id="copy", url="https://x.example/c", urls=["https://x.example/c"],
         source=old.source, merged_into=MergeTarget(id="a1", story_time=old.published_at),
     )  # fmt: skip
     ops = writer.prepare([old, new, sighting])
-    assert ops[0]["index"]["_index"] == "news-2025.03"  # type: ignore[index]
-    assert ops[2]["index"]["_index"] == "news-2025"  # type: ignore[index]
-    assert ops[4]["update"]["_index"] == "news-2025.03"  # type: ignore[index]
+    assert _action(ops[0])["index"]["_index"] == "news-2025.03"
+    assert _action(ops[2])["index"]["_index"] == "news-2025"
+    assert _action(ops[4])["update"]["_index"] == "news-2025.03"
     writer.prepare([old])
     assert client.cluster.calls == 1, "the monthly indices are listed once per writer"

@@ -282,7 +282,8 @@ def test_saved_searches_use_mapped_fields(
 def test_the_three_saved_searches(by_id: dict[str, dict[str, Any]]) -> None:
     def query(search_id: str) -> str:
         attrs = by_id[search_id]["attributes"]
-        return json.loads(attrs["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"]
+        text: str = json.loads(attrs["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"]
+        return text
 
     latest = by_id["newswire-search-latest"]["attributes"]
     assert latest["sort"] == [["published_at", "desc"]]
@@ -296,7 +297,8 @@ def test_the_three_saved_searches(by_id: dict[str, dict[str, Any]]) -> None:
 
 def _lens_state(obj: dict[str, Any]) -> dict[str, Any]:
     state = obj["attributes"]["state"]
-    return json.loads(state) if isinstance(state, str) else state
+    parsed: dict[str, Any] = json.loads(state) if isinstance(state, str) else state
+    return parsed
 
 
 def _accessors(visualization: dict[str, Any]) -> set[str]:

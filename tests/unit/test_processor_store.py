@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import faust
 import pytest
 
 from pipeline.stream.processor import StoreUnavailable, _store, make_app
 from wire.settings import Settings
+
+if TYPE_CHECKING:
+    from faust.stores.rocksdb import Store as RocksDBStore
 
 
 def test_rocksdb_without_rocksdict_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,9 +36,10 @@ def test_a_store_held_by_another_processor_fails_before_joining(tmp_path: Path) 
     )
     app = faust.App("t-store", store="rocksdb://", datadir=str(tmp_path), web_enabled=False)
     table = app.Table("dedup-state", default=None, partitions=1)
-    path = table.data.partition_path(0)
+    store = cast("RocksDBStore", table.data)  # Table.data is typed as a plain mapping
+    path = store.partition_path(0)
     path.parent.mkdir(parents=True, exist_ok=True)
-    held = table.data.rocksdb_options.open(path)  # the first processor's lock
+    held = store.rocksdb_options.open(path)  # the first processor's lock
     try:
         with pytest.raises(StoreUnavailable, match="cannot open the dedup state store") as info:
             make_app(settings)

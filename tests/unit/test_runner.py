@@ -208,7 +208,8 @@ def test_a_failing_source_is_reported_then_recovers_its_normal_interval(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broker = MemoryBroker()
-    SCRIPTS["a"] = [RetriableError("HTTP 500", status=500)] * 3 + [Page(cursor={"ok": 1})]
+    failures: list[Step] = [RetriableError("HTTP 500", status=500)] * 3
+    SCRIPTS["a"] = [*failures, Page(cursor={"ok": 1})]
     SCRIPTS["down"] = [RetriableError("connection refused")] * 100
     SCRIPTS["calm"] = []
     sources = [_source("a"), _source("down"), _source("calm")]

@@ -22,7 +22,7 @@ def test_seed_article_end_to_end(shared_dir: Path) -> None:
     assert article.body.startswith("Afghanistan’s Taliban government has sought")
     assert "pic.twitter.com" not in article.body
     assert "Read more" not in article.body
-    assert article.title not in article.body
+    assert article.title and article.title not in article.body
     assert [e.handle for e in article.embeds] == ["taahir_khan"]
     assert article.embeds[0].posted_at is not None
     assert article.embeds[0].posted_at.date().isoformat() == "2025-12-17"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.sdk.base import Cursor
 from connectors.sdk.errors import FatalSourceError
 from connectors.sdk.http import HttpClient
 from connectors.sitemap import SitemapConfig, SitemapConnector
@@ -162,7 +163,7 @@ def test_a_long_list_is_taken_in_pages() -> None:
     routes |= {f"/news/{i}": article(str(i)) for i in range(5)}
     with http_server(routes) as srv:
         conn = connector(srv.url("/s.xml"), max_articles=2)
-        cursor: dict = {}
+        cursor: Cursor = {}
         got = []
         for _ in range(3):
             page = conn.poll(cursor)
