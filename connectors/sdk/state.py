@@ -109,10 +109,9 @@ class KafkaStateStore:
                         if rec.value is None:
                             states.pop(key, None)
                             continue
-                        try:
-                            states[key] = json.loads(rec.value)
-                        except ValueError:
-                            log.warning("ignoring unreadable state for %s", key)
+                        state = _readable(key, rec.value)
+                        if state is not None:  # else the last readable one stays
+                            states[key] = state
             return states
         finally:
             consumer.close()
@@ -127,3 +126,19 @@ class KafkaStateStore:
     def save(self, source_id: str, state: dict[str, Any]) -> None:
         """Write and wait for the acknowledgement."""
         self.send(source_id, state).get(timeout=30)
+
+
+def _readable(key: str, value: bytes) -> dict[str, Any] | None:
+    """The state if it has the shape the runner reads (a mapping whose ``cursor`` and
+    ``stats`` are mappings), else None with a warning: a poison record on the topic must
+    not stop the runner (docs/bad-inputs.md)."""
+    try:
+        state = json.loads(value)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict) or not all(
+        isinstance(state.get(part) or {}, dict) for part in ("cursor", "stats")
+    ):
+        log.warning("ignoring unreadable state for %s", key)
+        return None
+    return state

@@ -23,6 +23,7 @@ from connectors.rss import RssConfig, RssConnector
 from connectors.sdk.errors import BadPayload, ConnectorError, FatalSourceError, RetriableError
 from connectors.sdk.http import HttpClient
 from connectors.sdk.sources import SourcesError, load_sources
+from connectors.sdk.state import _readable
 from pipeline.chain import NotAnArticle, process
 from tests.support.httpserver import Reply, http_server
 from wire.models import RawItem, SourceRef
@@ -271,3 +272,17 @@ def test_a_page_over_the_cap_is_refused_and_the_feed_item_becomes_a_dead_letter(
     assert [i.title for i in page.items] == ["Good"]
     assert len(page.skipped) == 1 and "exceeds" in page.skipped[0][0]
     assert isinstance(BadPayload, type)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"\x00 not json", b'["a", "list"]', b'"a string"', b'{"cursor": "x"}', b'{"stats": 7}'],
+    ids=["binary", "list", "string", "cursor-not-mapping", "stats-not-mapping"],
+)
+def test_an_unreadable_connector_state_is_ignored_not_a_crash(value: bytes) -> None:
+    # Before: a JSON list reached Runner._add and stopped the runner (AttributeError).
+    assert _readable("src", value) is None
+    assert _readable("src", b'{"cursor": {"seen": []}, "stats": {}}') == {
+        "cursor": {"seen": []},
+        "stats": {},
+    }
