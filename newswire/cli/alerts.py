@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -17,6 +18,9 @@ from rich.table import Table
 from newswire.cli.common import console, fail, out, settings
 from newswire.cli.search import QUERY_HELP, REGION_HELP
 
+if TYPE_CHECKING:
+    from pipeline.index.alerts import AlertStore
+
 app = typer.Typer(
     help="Alerts: saved searches that POST new stories to a webhook.", no_args_is_help=True
 )
@@ -24,7 +28,7 @@ app = typer.Typer(
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> AlertStore:
     from pipeline.index.alerts import AlertStore
     from pipeline.index.writer import make_client
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -96,7 +96,7 @@ def _send(s: Settings, *articles: Article) -> None:
     producer.close()
 
 
-def _wait(check: Any, timeout: float = 60.0) -> bool:
+def _wait(check: Callable[[], object], timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -134,7 +134,10 @@ def test_an_alert_fires_once_for_a_matching_story_and_never_for_others(
     try:
         _send(settings, match, other, elsewhere)
         assert _wait(lambda: indexer.indexed >= 3), "the stories were not indexed"
-        hooks = lambda: [b for p, b in _Receiver.received if p == "/hook"]  # noqa: E731
+
+        def hooks() -> list[dict[str, Any]]:
+            return [b for p, b in _Receiver.received if p == "/hook"]
+
         assert _wait(lambda: len(hooks()) >= 1, 20), "the alert did not fire"
 
         # The same story indexed again (a newer version) and a second replica's hook
