@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ class Phase:
     copies: list[int] = field(default_factory=list)  # indexes into Suite.published
     notes: list[str] = field(default_factory=list)
     restarts: int = 0
+    exits: Counter[str] = field(default_factory=Counter)  # role exits the suite restarted
     seconds: float = 0.0
 
 
@@ -152,7 +154,7 @@ class Suite:
                 print(f"    {role.name} exited ({code}); restarting\n{role.log_tail(5)}")
                 if self.current is not None:
                     self.current.restarts += 1
-                    self.current.notes.append(f"{role.name} exited {code}, restarted")
+                    self.current.exits[f"{role.name} exited {code}"] += 1
                 role.start()
 
     def retire(self, name: str) -> int | None:
@@ -256,6 +258,7 @@ class Suite:
                     fault(self, index)
                 settled = self.wait_settled(self.config.phase_timeout)
                 phase.seconds = time.monotonic() - begin
+                phase.notes += [f"{what}, restarted (x{n})" for what, n in phase.exits.items()]
                 if not settled:
                     phase.notes.append(f"not settled within {self.config.phase_timeout:.0f}s")
                 got = self.accounted()
