@@ -29,15 +29,22 @@ pytestmark = pytest.mark.integration
 NEWSWIRE_RUN = [sys.executable, "-m", "newswire", "run", "--metrics-port", "-1"]
 
 
-def _run(env: dict[str, str], sources: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*NEWSWIRE_RUN, "--sources", str(sources), "--exit-when-idle", "3"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def _run(env: dict[str, str], sources: Path, log: Path) -> tuple[int | None, str]:
+    """Exit code (None on timeout) and the tail of the run's log."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*NEWSWIRE_RUN, "--sources", str(sources), "--exit-when-idle", "3"],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            code: int | None = proc.wait(300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = None
+    return code, log.read_text(errors="replace")[-4000:]
 
 
 def _letters(settings: Settings) -> list[dict[str, object]]:
@@ -69,8 +76,8 @@ def test_poison_on_every_topic_is_dead_lettered_and_the_stream_goes_on(
         f"sources:\n  - id: poisoned\n    connector: rss\n    config: {{url: '{base}/feed.xml'}}\n"
     )
     try:
-        first = _run(namespace, sources)
-        assert first.returncode == 0, first.stderr[-3000:]
+        code, tail = _run(namespace, sources, tmp_path / "run1.log")
+        assert code == 0, tail
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
         keys = []
         topics = {"raw": settings.topic_raw, "dedup": settings.topic_dedup}
@@ -84,8 +91,8 @@ def test_poison_on_every_topic_is_dead_lettered_and_the_stream_goes_on(
         producer.flush()
         producer.close()
         site.stories = make_stories(1, start=1) + site.stories
-        second = _run(namespace, sources)
-        assert second.returncode == 0, second.stderr[-3000:]
+        code, tail = _run(namespace, sources, tmp_path / "run2.log")
+        assert code == 0, tail
     finally:
         server.shutdown()
         server.server_close()
