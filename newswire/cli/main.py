@@ -90,9 +90,9 @@ def main() -> None:
     except typer.TyperException as exc:  # usage errors: one line, not typer's boxed panel
         print(f"error: {one_line(exc.format_message())}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except typer.Abort:  # a declined confirmation or Ctrl-C at a prompt: click's status 1
         print("error: aborted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(1)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])

@@ -159,15 +159,19 @@ def test_cli_refuses_a_taken_name_and_an_existing_folder(tmp_path: Path) -> None
 def test_connectors_without_subcommand_still_runs_the_role(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[Path | None, str]] = []
-    monkeypatch.setattr("newswire.cli.roles.connectors", lambda s, level: calls.append((s, level)))
+    calls: list[tuple[Path | None, str, int | None]] = []
+    monkeypatch.setattr(
+        "newswire.cli.roles.connectors",
+        lambda s, level, port: calls.append((s, level, port)),
+    )
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources: []\n")
-    result = CliRunner().invoke(app, ["connectors", "-s", str(sources), "--log-level", "info"])
+    args = ["connectors", "-s", str(sources), "--log-level", "info", "--metrics-port", "0"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert calls == [(sources, "info")]
+    assert calls == [(sources, "info", 0)]
     listed = CliRunner().invoke(app, ["connectors", "list", "--json"])
-    assert listed.exit_code == 0 and calls == [(sources, "info")]  # a subcommand is no run
+    assert listed.exit_code == 0 and calls == [(sources, "info", 0)]  # a subcommand is no run
 
 
 def test_connectors_list_shows_config_and_capabilities() -> None:
