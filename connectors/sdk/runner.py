@@ -46,7 +46,7 @@ from connectors.sdk.schedule import (
 from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
 from connectors.sdk.stream import StreamingConnector
-from wire.clients import kafka_client_config
+from wire.clients import KAFKA_COMPRESSION, kafka_client_config
 from wire.metrics import SOURCE_DROPPED, SOURCE_ERRORS, SOURCE_ITEMS, SOURCE_POLLS, error_class
 from wire.settings import Settings
 
@@ -75,7 +75,7 @@ def make_producer(settings: Settings) -> KafkaProducer:
         client_id="newswire-connectors",
         acks="all",
         enable_idempotence=True,
-        compression_type="gzip",
+        compression_type=KAFKA_COMPRESSION,
         linger_ms=20,
         max_request_size=settings.max_raw_bytes + 1024 * 1024,
         retries=2**31 - 1,

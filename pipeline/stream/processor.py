@@ -33,6 +33,7 @@ from pipeline.dedup import Deduplicator
 from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processes
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
+from wire.clients import KAFKA_COMPRESSION
 from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
 from wire.models import Article, DeadLetter, read_record
 from wire.settings import Settings
@@ -63,7 +64,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         broker_commit_interval=1.0,
         producer_max_request_size=settings.max_raw_bytes + 1024 * 1024,
         consumer_max_fetch_size=settings.max_raw_bytes + 1024 * 1024,
-        producer_compression_type="gzip",
+        producer_compression_type=KAFKA_COMPRESSION,
     )
     raw_topic = app.topic(settings.topic_raw, value_serializer="raw", key_serializer="raw")
     articles = app.topic(settings.topic_articles, value_serializer="raw", key_serializer="raw")

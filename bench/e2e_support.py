@@ -1,0 +1,243 @@
+"""What ``bench_e2e`` needs besides the load: role processes, their CPU, and the wait for
+every served URL to be searchable or lettered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elasticsearch.helpers import ScanError
+from kafka import KafkaConsumer, TopicPartition
+
+from wire.clients import elasticsearch_client_options, kafka_client_config
+from wire.settings import Settings
+from wire.urls import normalize_url
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds of the process and of the children it reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            rest = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    utime, stime, cutime, cstime = (int(x) for x in rest[11:15])
+    return int(rest[1]), (utime + stime + cutime + cstime) / TICK
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of ``root``, its live descendants and every child any of them reaped.
+
+    A live child is counted by itself and a reaped one in its parent's ``cutime``, so
+    nothing is counted twice; read it before the processes end.
+    """
+    table: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (st := _stat(int(entry))) is not None:
+            table[int(entry)] = st
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in table:
+            total += table[pid][1]
+            todo.extend(children.get(pid, ()))
+    return total
+
+
+def jvm_pids() -> dict[str, int]:
+    """The local stack's Kafka and Elasticsearch pids (those that are running)."""
+    from newswire.stack.manager import Stack
+
+    stack = Stack(Settings())
+    pids = {"kafka": stack.kafka.process.pid(), "elasticsearch": stack.elasticsearch.process.pid()}
+    return {name: pid for name, pid in pids.items() if pid is not None}
+
+
+class Roles:
+    """``newswire <argv>`` processes, one per role, each leading its own process group."""
+
+    def __init__(self, argvs: dict[str, list[str]], env: dict[str, str], logdir: Path,
+                 pyspy: Path | None = None) -> None:  # fmt: skip
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.logdir = logdir
+        self.pyspy = pyspy
+        self.started = time.monotonic()
+        for name, argv in argvs.items():
+            command = [sys.executable, "-m", "newswire", *argv, "--log-level", "warning"]
+            if pyspy is not None:
+                pyspy.mkdir(parents=True, exist_ok=True)
+                spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+                out = str(pyspy / f"{name}.txt")
+                command = [spy, "record", "--subprocesses", "--nonblocking", "--format", "raw",
+                           "--rate", "50", "-o", out, "--", *command]  # fmt: skip
+            with (logdir / f"{name}.log").open("wb") as log:
+                self.procs[name] = subprocess.Popen(
+                    command, env={**os.environ, **env}, cwd=logdir, stdin=subprocess.DEVNULL,
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                )  # fmt: skip
+
+    def check(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                tail = (self.logdir / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
+
+    def cpu(self) -> dict[str, float]:
+        return {name: tree_cpu(proc.pid) for name, proc in self.procs.items()}
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            target = proc.pid
+            if self.pyspy is not None:  # stop the profiled program; py-spy then writes
+                target = next((p for p in _children(proc.pid)), proc.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(target, signal.SIGTERM)
+        for proc in self.procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(90)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # stray extraction processes
+            proc.wait()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (st := _stat(int(entry))) is not None and st[0] == pid:
+            out.append(int(entry))
+    return out
+
+
+class Accounting:
+    """Waits until every served URL is searchable (in a story's ``url`` or ``urls``) or a
+    dead letter, and reads the stories' freshness."""
+
+    def __init__(self, settings: Settings, served: list[str]) -> None:
+        self.settings = settings
+        self.served = {normalize_url(u): u for u in served}
+        self.es = Elasticsearch(**elasticsearch_client_options(settings), request_timeout=30)
+        self.consumer: KafkaConsumer | None = None
+        self.letter_keys: set[str] = set()
+        self.letter_payloads: list[str] = []
+
+    def close(self) -> None:
+        self.es.close()
+        if self.consumer is not None:
+            self.consumer.close()
+
+    def count(self) -> int | None:
+        try:
+            resp = self.es.options(ignore_status=404).count(index=self.settings.index_alias)
+        except (ApiError, TransportError):  # shards not allocated yet (503), a restart
+            return None
+        return int(resp.get("count", 0))
+
+    def documents(self, tries: int = 1) -> list[dict[str, Any]]:
+        """Every story: its URLs and freshness (``indexed_at - fetched_at``, seconds)."""
+        for _ in range(tries - 1):
+            try:
+                return self.documents()
+            except (ApiError, TransportError, ScanError):
+                time.sleep(2)
+        self.es.options(ignore_status=404).indices.refresh(index=self.settings.index_alias)
+        out = []
+        hits = helpers.scan(
+            self.es.options(ignore_status=404), index=self.settings.index_alias,
+            query={"query": {"match_all": {}}},
+            _source=["url", "urls", "fetched_at", "indexed_at"],
+        )  # fmt: skip
+        for hit in hits:
+            src = hit["_source"]
+            fresh = float("nan")
+            if src.get("fetched_at") and src.get("indexed_at"):
+                fresh = (_when(src["indexed_at"]) - _when(src["fetched_at"])).total_seconds()
+            urls = {normalize_url(u) for u in [src.get("url", ""), *(src.get("urls") or [])]}
+            out.append({"urls": urls, "freshness_s": fresh})
+        return out
+
+    def _letters(self) -> None:
+        if self.consumer is None:
+            consumer = KafkaConsumer(**kafka_client_config(self.settings), enable_auto_commit=False)
+            parts = consumer.partitions_for_topic(self.settings.topic_dlq)
+            if not parts:
+                consumer.close()
+                return
+            tps = [TopicPartition(self.settings.topic_dlq, p) for p in parts]
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            self.consumer = consumer
+        for records in self.consumer.poll(timeout_ms=200).values():
+            for r in records:
+                key = (r.key or b"").decode(errors="replace")
+                if "://" in key:
+                    self.letter_keys.add(normalize_url(key))
+                else:
+                    self.letter_payloads.append((r.value or b"").decode(errors="replace"))
+
+    def missing(self) -> list[str]:
+        self._letters()
+        found: set[str] = set()
+        for doc in self.documents():
+            found |= doc["urls"]
+        return [
+            raw for url, raw in self.served.items()
+            if url not in found and url not in self.letter_keys
+            and not any(raw in p for p in self.letter_payloads)
+        ]  # fmt: skip
+
+    def wait(self, roles: Roles, idle_limit: float) -> dict[str, Any]:
+        """Until nothing is missing; times are seconds since the roles started."""
+        first = last = None
+        seen, last_check, missing = -1, 0.0, list(self.served)
+        while True:
+            roles.check()
+            now = time.monotonic()
+            n = self.count()
+            if n is None:
+                time.sleep(0.5)
+                continue
+            if n != seen:
+                seen, last = n, now
+                if first is None and n > 0:
+                    first = now
+            if now - last_check > 2.0 or (n >= len(self.served) - len(self.letter_keys)):
+                last_check = now
+                try:
+                    missing = self.missing()
+                except (ApiError, TransportError, ScanError) as exc:  # a busy node: look again
+                    print(f"  (accounting retried: {type(exc).__name__})", flush=True)
+                    continue
+                if not missing:
+                    break
+            if last is not None and now - last > idle_limit:
+                print(f"  stopped waiting: {len(missing)} URLs unaccounted after "
+                      f"{idle_limit:.0f}s without a new story", flush=True)  # fmt: skip
+                break
+            time.sleep(0.2)
+        start = roles.started
+        return {
+            "first_s": (first or now) - start,
+            "last_s": (last or now) - start,
+            "wall_s": time.monotonic() - start,
+            "dead_letters": len(self.letter_keys) + len(self.letter_payloads),
+            "unaccounted": len(missing),
+        }
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
