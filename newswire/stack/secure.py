@@ -43,6 +43,7 @@ from newswire.stack.services import (
     ElasticsearchService,
     KafkaService,
     _chown_tree,
+    broker_basics,
     port_open,
 )
 from wire.settings import Settings
@@ -149,18 +150,7 @@ class SecureKafka(KafkaService):
                     "ssl.truststore.type=PEM",
                     f"ssl.truststore.location={self.certs.ca}",
                     "ssl.endpoint.identification.algorithm=https",
-                    f"log.dirs={self.data}",
-                    f"num.partitions={s.topic_partitions}",
-                    "offsets.topic.replication.factor=1",
-                    "offsets.topic.num.partitions=10",
-                    "transaction.state.log.replication.factor=1",
-                    "transaction.state.log.min.isr=1",
-                    "share.coordinator.state.topic.replication.factor=1",
-                    "group.initial.rebalance.delay.ms=0",
-                    "auto.create.topics.enable=true",
-                    f"message.max.bytes={s.max_raw_bytes + 1024 * 1024}",
-                    "log.retention.hours=168",
-                    "",
+                    *broker_basics(s, self.data),
                 ]
             )
         )

@@ -51,6 +51,25 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def broker_basics(s: Settings, data: Path) -> list[str]:
+    """The single-node broker settings the plain and the secure Kafka share (last line
+    empty, so the file ends with a newline)."""
+    return [
+        f"log.dirs={data}",
+        f"num.partitions={s.topic_partitions}",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=true",
+        f"message.max.bytes={s.max_raw_bytes + 1024 * 1024}",
+        "log.retention.hours=168",
+        "",
+    ]
+
+
 @dataclass
 class ServiceStatus:
     name: str
@@ -111,18 +130,7 @@ class KafkaService(_JavaService):
                     f"advertised.listeners=PLAINTEXT://127.0.0.1:{s.kafka_port}",
                     "controller.listener.names=CONTROLLER",
                     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                    f"log.dirs={self.data}",
-                    f"num.partitions={s.topic_partitions}",
-                    "offsets.topic.replication.factor=1",
-                    "offsets.topic.num.partitions=10",
-                    "transaction.state.log.replication.factor=1",
-                    "transaction.state.log.min.isr=1",
-                    "share.coordinator.state.topic.replication.factor=1",
-                    "group.initial.rebalance.delay.ms=0",
-                    "auto.create.topics.enable=true",
-                    f"message.max.bytes={s.max_raw_bytes + 1024 * 1024}",
-                    "log.retention.hours=168",
-                    "",
+                    *broker_basics(s, self.data),
                 ]
             )
         )
