@@ -75,6 +75,9 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         internal=True,
         value_serializer="raw",
         key_serializer="raw",
+        # as large as the public topics' records (newswire.kafka): the broker default
+        # (1 MB) refused the articles of large pages
+        config={"max.message.bytes": str(settings.max_raw_bytes + 1024 * 1024)},
     )
     state = app.Table("dedup-state", default=None, partitions=1)
     _check_store_opens(state, settings.processor_store)
@@ -91,6 +94,11 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             STAGE_IN.labels("extraction").inc()
             with STAGE_DURATION.labels("extraction").time():
                 article_id, article, spent = await pool.run(value)
+            for stage, seconds in spent.items():  # cleanup and tagging, inside extraction
+                STAGE_DURATION.labels(stage).observe(seconds)
+            # Kafka may refuse the article (a topic's max.message.bytes): then a dead
+            # letter, never an acked event with no output.
+            await acknowledged(await to_dedup.send(key=article_id.encode(), value=article))
         except Exception as exc:  # every failure is a dead letter, never a crash
             DEAD_LETTERS.labels("extraction", error_class(exc)).inc()
             log.warning("dead letter (%s) for %s: %s", type(exc).__name__, key, exc)
@@ -104,9 +112,6 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             )
             await acknowledged(await dlq.send(key=key, value=letter.to_json_bytes()))
             return
-        for stage, seconds in spent.items():  # cleanup and tagging, inside extraction
-            STAGE_DURATION.labels(stage).observe(seconds)
-        await acknowledged(await to_dedup.send(key=article_id.encode(), value=article))
         STAGE_OUT.labels("extraction").inc()
 
     # Offsets (issue 13, 7): faust acks an event when the loop body around it ends, *even
@@ -150,8 +155,20 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
                      outcome.decision.method)  # fmt: skip
         if indexed is None:
             return  # a copy already known under this URL: nothing changes
-        sent = await articles.send(key=story_of(indexed).encode(), value=indexed.to_json_bytes())
-        await acknowledged(sent)
+        try:
+            sent = await articles.send(
+                key=story_of(indexed).encode(), value=indexed.to_json_bytes()
+            )
+            await acknowledged(sent)
+        except Exception as exc:  # refused by Kafka: a dead letter, not a lost story
+            DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
+            log.warning("dedup dead letter for %s: %s", event.key, exc)
+            letter = DeadLetter.for_error(
+                "processor", exc, event.value, topic=to_dedup.get_topic_name(),
+                key=event.key.decode("utf-8", "replace") if event.key else None,
+            )  # fmt: skip
+            await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
+            return
         STAGE_OUT.labels("dedup").inc()
 
     @app.on_before_shutdown.connect
