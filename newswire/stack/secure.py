@@ -44,7 +44,6 @@ from newswire.stack.services import (
     KafkaService,
     _chown_tree,
     broker_basics,
-    port_open,
 )
 from wire.settings import Settings
 
@@ -194,22 +193,8 @@ class SecureKafka(KafkaService):
         )
         return jdk
 
-    def ready(self) -> bool:
-        if not port_open(self.settings.kafka_port):
-            return False
-        from kafka import KafkaAdminClient
-        from kafka.errors import KafkaError
-
-        try:
-            admin = KafkaAdminClient(**self.client_config(), request_timeout_ms=3000)
-        except KafkaError:
-            return False
-        try:
-            return bool(admin.describe_cluster().get("brokers"))
-        except KafkaError:
-            return False
-        finally:
-            admin.close()
+    def admin_config(self) -> dict[str, Any]:
+        return self.client_config()
 
 
 class SecureElasticsearch(ElasticsearchService):

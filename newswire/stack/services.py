@@ -173,6 +173,11 @@ class KafkaService(_JavaService):
         )
         return jdk
 
+    def admin_config(self) -> dict[str, Any]:
+        """How the readiness check's admin client connects (the secure broker adds TLS
+        and a login)."""
+        return {"bootstrap_servers": self.bootstrap}
+
     def ready(self) -> bool:
         if not port_open(self.settings.kafka_port):
             return False
@@ -180,7 +185,7 @@ class KafkaService(_JavaService):
         from kafka.errors import KafkaError
 
         try:
-            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+            admin = KafkaAdminClient(**self.admin_config(), request_timeout_ms=3000)
         except KafkaError:
             return False
         try:

@@ -134,6 +134,16 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             await decide(event)
             await stream.ack(event)
 
+    async def dedup_letter(event: Any, exc: Exception) -> None:
+        """The dedup stage's dead letter for ``event``, acknowledged by Kafka."""
+        DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
+        log.warning("dedup dead letter for %s: %s", event.key, exc)
+        letter = DeadLetter.for_error(
+            "processor", exc, event.value, topic=to_dedup.get_topic_name(),
+            key=event.key.decode("utf-8", "replace") if event.key else None,
+        )  # fmt: skip
+        await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
+
     async def decide(event: Any) -> None:
         """One article through dedup; returns once Kafka acknowledged what it produced."""
         STAGE_IN.labels("dedup").inc()
@@ -142,13 +152,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
                 article = read_record(Article, event.value)  # schema checked
                 outcome, indexed = deduplicator.route(article)
         except Exception as exc:  # a dead letter, never a stopped stage
-            DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
-            log.warning("dedup dead letter for %s: %s", event.key, exc)
-            letter = DeadLetter.for_error(
-                "processor", exc, event.value, topic=to_dedup.get_topic_name(),
-                key=event.key.decode("utf-8", "replace") if event.key else None,
-            )  # fmt: skip
-            await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
+            await dedup_letter(event, exc)
             return
         if not outcome.indexed:
             log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
@@ -161,13 +165,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             )
             await acknowledged(sent)
         except Exception as exc:  # refused by Kafka: a dead letter, not a lost story
-            DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
-            log.warning("dedup dead letter for %s: %s", event.key, exc)
-            letter = DeadLetter.for_error(
-                "processor", exc, event.value, topic=to_dedup.get_topic_name(),
-                key=event.key.decode("utf-8", "replace") if event.key else None,
-            )  # fmt: skip
-            await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
+            await dedup_letter(event, exc)
             return
         STAGE_OUT.labels("dedup").inc()
 
