@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 import shlex
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -174,11 +176,10 @@ def test_pipeline_environment_uses_real_settings(model: dict[str, Any]) -> None:
     fields = set(Settings.model_fields)
     for name in PROJECT_SERVICES:
         env = _environment(model["services"][name])
-        assert env["NEWSWIRE_KAFKA_BOOTSTRAP"] == "kafka:9092", name
-        assert re.fullmatch(
-            r"http://([^@/]+@)?elasticsearch:9200", env["NEWSWIRE_ELASTICSEARCH_URL"]
-        ), name
-        assert re.fullmatch(r"http://([^@/]+@)?kibana:5601", env["NEWSWIRE_KIBANA_URL"]), name
+        # Plain: kafka:9092 and http; secured: the SASL_SSL listener and https.
+        assert env["NEWSWIRE_KAFKA_BOOTSTRAP"] in ("kafka:9092", "kafka:9093"), name
+        assert re.fullmatch(r"https?://elasticsearch:9200", env["NEWSWIRE_ELASTICSEARCH_URL"])
+        assert env["NEWSWIRE_KIBANA_URL"] == "http://kibana:5601", name
         for key in env:
             assert key.startswith("NEWSWIRE_"), f"{name}: {key}"
             assert key.removeprefix("NEWSWIRE_").lower() in fields, f"{name}: no setting {key}"
@@ -382,39 +383,201 @@ def test_one_network_for_everything(model: dict[str, Any]) -> None:
 
 # --- the secured variant ------------------------------------------------------------------
 
-REQUIRED_VAR = re.compile(r"\$\{(ELASTIC|KIBANA)_PASSWORD:\?[^}]+\}")
+REQUIRED_VAR = re.compile(r"\$\{[A-Z_]+:\?[^}]+\}")
+ANY_VAR = re.compile(r"\$\{([A-Z_]+)(?::?([-?])([^}]*))?\}")
+# What secure.env holds, clearly fake; the two keys as create-keys prints them.
+EXAMPLE_ENV = {
+    "ELASTIC_PASSWORD": "EXAMPLE-elastic",
+    "KIBANA_PASSWORD": "EXAMPLE-kibana",
+    "KAFKA_ADMIN_PASSWORD": "EXAMPLE-kafka-admin",
+    "KAFKA_NEWSWIRE_PASSWORD": "EXAMPLE-kafka-newswire",
+    "ES_WRITER_API_KEY": "RVhBTVBMRS13cml0ZXI=",
+    "ES_READER_API_KEY": "RVhBTVBMRS1yZWFkZXI=",
+}
+CA = "/certs/ca/ca.crt"
 
 
-def test_secure_variant_turns_security_on(merged: dict[str, Any]) -> None:
+def _interpolate(value: str) -> str:
+    """Compose's interpolation with the example env file: ${VAR...} substituted, $$ -> $."""
+    parts = value.split("$$")
+
+    def value_of(match: re.Match[str]) -> str:
+        if match[1] in EXAMPLE_ENV:
+            return EXAMPLE_ENV[match[1]]
+        assert match[2] == "-", f"{match[0]}: not in the example env file"
+        return match[3]  # the default
+
+    return "$".join(ANY_VAR.sub(value_of, part) for part in parts)
+
+
+def _settings_of(
+    service: dict[str, Any], monkeypatch: pytest.MonkeyPatch, ca_file: Path
+) -> Settings:
+    """The settings a container of this service would start with (Settings() raises if refused)."""
+    env = {k: _interpolate(v).replace(CA, str(ca_file)) for k, v in _environment(service).items()}
+    with monkeypatch.context() as patch:
+        for key in [k for k in os.environ if k.startswith("NEWSWIRE_")]:
+            patch.delenv(key)
+        for key, value in env.items():
+            patch.setenv(key, value)
+        return Settings()
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ca.crt"
+    path.write_text("-----BEGIN CERTIFICATE-----\nEXAMPLE\n-----END CERTIFICATE-----\n")
+    return path
+
+
+def test_secure_roles_get_settings_newswire_accepts(
+    merged: dict[str, Any], monkeypatch: pytest.MonkeyPatch, ca_file: Path
+) -> None:
     services = merged["services"]
-    es = _environment(services["elasticsearch"])
-    assert es["xpack.security.enabled"] == "true"
-    assert REQUIRED_VAR.fullmatch(es["ELASTIC_PASSWORD"])
-    assert "$$ELASTIC_PASSWORD" in " ".join(services["elasticsearch"]["healthcheck"]["test"])
+    for name in PROJECT_SERVICES:
+        settings = _settings_of(services[name], monkeypatch, ca_file)
+        assert settings.kafka_bootstrap == "kafka:9093", name
+        assert settings.kafka_security_protocol == "SASL_SSL", name
+        assert settings.kafka_ssl_cafile == ca_file, name
+        assert settings.kafka_sasl_mechanism == "PLAIN" and settings.kafka_sasl_username, name
+        password = settings.kafka_sasl_password
+        assert password and password.get_secret_value() == "EXAMPLE-kafka-newswire", name
+        assert settings.elasticsearch_url == "https://elasticsearch:9200", name
+        assert settings.elasticsearch_ca_certs == ca_file, name
+        assert settings.elasticsearch_verify_certs, name
+        assert settings.elasticsearch_username is None, name
+        key = settings.elasticsearch_api_key
+        wanted = "ES_READER_API_KEY" if name == "api" else "ES_WRITER_API_KEY"
+        assert key and key.get_secret_value() == EXAMPLE_ENV[wanted], name
+        # The CA they trust is mounted from the certs volume, read-only.
+        assert ("certs", "/certs") in _volume_mounts(services[name]), name
+        assert "certs:/certs:ro" in services[name]["volumes"], name
+
+
+def test_secure_credentials_one_shot_is_a_real_command(
+    merged: dict[str, Any], monkeypatch: pytest.MonkeyPatch, ca_file: Path
+) -> None:
+    from newswire.cli.main import app
+
+    service = merged["services"]["es-credentials"]
+    assert service["profiles"] == ["credentials"]  # never part of `up`: each run mints keys
+    assert service["restart"] == "no"
+    assert service["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    command = _command(service)
+    group = typer.main.get_command(app).commands[command[0]]  # type: ignore[attr-defined]
+    create = group.commands[command[1]]
+    params = {opt for p in create.params for opt in (*p.opts, *p.secondary_opts)}
+    assert [a for a in command[2:] if a.startswith("-")] == ["--admin-user"]
+    assert "--admin-user" in params
+    password = next(p for p in create.params if p.name == "admin_password")
+    env = _environment(service)
+    assert password.envvar in env and REQUIRED_VAR.fullmatch(env[password.envvar])
+    settings = _settings_of(service, monkeypatch, ca_file)
+    assert settings.elasticsearch_url.startswith("https://")
+    assert settings.elasticsearch_ca_certs == ca_file
+
+
+def test_no_url_carries_credentials(merged: dict[str, Any]) -> None:
+    for name, service in merged["services"].items():
+        for key, value in _environment(service).items():
+            for url in re.findall(r"[a-z]+://\S+", _interpolate(value)):
+                assert urlsplit(url).username is None, f"{name}: {key}"
+            if key.startswith("NEWSWIRE_") and key.endswith("_URL"):
+                assert "@" not in value, f"{name}: {key}"
+
+
+def test_secure_elasticsearch_has_tls_on_http_and_transport(merged: dict[str, Any]) -> None:
+    services = merged["services"]
+    es = services["elasticsearch"]
+    env = _environment(es)
+    assert env["xpack.security.enabled"] == "true"
+    assert REQUIRED_VAR.fullmatch(env["ELASTIC_PASSWORD"])
+    mounts = dict(_volume_mounts(es))
+    assert mounts["certs"] == "/usr/share/elasticsearch/config/certs"
+    for layer in ("http", "transport"):
+        assert env[f"xpack.security.{layer}.ssl.enabled"] == "true"
+        for setting in ("key", "certificate", "certificate_authorities"):
+            assert env[f"xpack.security.{layer}.ssl.{setting}"].startswith("certs/"), setting
+    assert es["depends_on"]["certs"]["condition"] == "service_completed_successfully"
+    check = " ".join(es["healthcheck"]["test"])
+    assert "https://localhost:9200" in check and "--cacert config/certs/ca/ca.crt" in check
+    assert "$$ELASTIC_PASSWORD" in check
+    # Kibana and its password one-shot reach it over https with the CA.
     kibana = _environment(services["kibana"])
+    assert kibana["ELASTICSEARCH_HOSTS"] == "https://elasticsearch:9200"
     assert kibana["ELASTICSEARCH_USERNAME"] == "kibana_system"
-    assert REQUIRED_VAR.fullmatch(kibana["ELASTICSEARCH_PASSWORD"])
+    assert kibana["ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES"].endswith("/certs/ca/ca.crt")
     assert services["kibana"]["depends_on"]["kibana-password"]["condition"] == (
         "service_completed_successfully"
     )
-    for name in PROJECT_SERVICES:
-        env = _environment(services[name])
-        url = env["NEWSWIRE_ELASTICSEARCH_URL"]
-        assert env.get("NEWSWIRE_ELASTICSEARCH_API_KEY") or REQUIRED_VAR.search(url), name
+    one_shot = " ".join(services["kibana-password"]["entrypoint"])
+    assert "https://elasticsearch:9200/_security/user/kibana_system/_password" in one_shot
+    assert "--cacert /certs/ca/ca.crt" in one_shot
+
+
+def test_certs_one_shot_makes_the_certificates_once(merged: dict[str, Any]) -> None:
+    certs = merged["services"]["certs"]
+    assert certs["restart"] == "no"
+    assert _image_tag(certs)[0] == "docker.elastic.co/elasticsearch/elasticsearch"
+    script = certs["entrypoint"][-1]
+    assert "elasticsearch-certutil ca --silent --pem" in script
+    assert script.count("elasticsearch-certutil cert") == 2
+    assert script.count("--dns elasticsearch,localhost") == 1
+    assert script.count("--dns kafka,localhost") == 1
+    # Idempotent: each artefact is made only when missing.
+    for made in ("ca/ca.crt", "elasticsearch/elasticsearch.crt", "kafka/kafka.p12"):
+        assert f"if [ ! -f /certs/{made} ]" in script, made
+    assert ("certs", "/certs") in _volume_mounts(certs)
+    assert "certs" in merged["volumes"]
+
+
+def test_secure_kafka_is_sasl_ssl_only_for_clients(merged: dict[str, Any]) -> None:
+    kafka = merged["services"]["kafka"]
+    env = _environment(kafka)
+    protocols = dict(i.split(":") for i in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    advertised = dict(i.split("://", 1) for i in env["KAFKA_ADVERTISED_LISTENERS"].split(","))
+    listeners = dict(i.split("://", 1) for i in env["KAFKA_LISTENERS"].split(","))
+    assert set(advertised) <= set(listeners)
+    assert {protocols[name] for name in advertised} == {"SASL_SSL"}
+    assert advertised["SASL_SSL"] == "kafka:9093"  # NEWSWIRE_KAFKA_BOOTSTRAP of the roles
+    assert Settings().kafka_bootstrap in advertised.values()  # the CLI on the host
+    controller = env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+    assert controller not in advertised and listeners[controller] == ":9094"
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9094"
+    assert protocols[env["KAFKA_INTER_BROKER_LISTENER_NAME"]] == "SASL_SSL"
+    assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "PLAIN"
+    # Each SASL listener has its JAAS, with the user the roles log in as.
+    for name in advertised:
+        jaas = env[f"KAFKA_LISTENER_NAME_{name.replace('_', '__')}_PLAIN_SASL_JAAS_CONFIG"]
+        assert jaas.startswith("org.apache.kafka.common.security.plain.PlainLoginModule")
+        assert 'user_newswire="${KAFKA_NEWSWIRE_PASSWORD:?' in jaas and jaas.endswith(";")
+    # What the apache/kafka image's configure script demands with SSL and SASL listeners.
+    for needed in ("KAFKA_SSL_KEYSTORE_FILENAME", "KAFKA_SSL_KEYSTORE_CREDENTIALS"):
+        assert env[needed].startswith("kafka/"), needed
+    assert env["KAFKA_SSL_KEY_CREDENTIALS"] and env["KAFKA_OPTS"]
+    assert ("certs", "/etc/kafka/secrets") in _volume_mounts(kafka)
+    check = kafka["healthcheck"]["test"][1]
+    assert "--bootstrap-server kafka:9093" in check and "security.protocol=SASL_SSL" in check
 
 
 def test_secure_override_adds_no_ports_or_images_of_its_own(secure: dict[str, Any]) -> None:
     settings = Settings()
+    project_image = _load(COMPOSE)["x-newswire"]["image"]
     for name, service in secure["services"].items():
         assert "ports" not in service, name
         if "image" in service:
-            assert service["image"].endswith(f":{settings.elasticsearch_version}"), name
+            tag = f":{settings.elasticsearch_version}"
+            assert service["image"].endswith(tag) or service["image"] == project_image, name
 
 
 def test_no_password_is_written_in_the_files(base: dict[str, Any], secure: dict[str, Any]) -> None:
     for document in (base, secure):
         for service in document["services"].values():
             for key, value in _environment(service).items():
-                if "PASSWORD" in key:
+                if key == "NEWSWIRE_API_KEYS":  # hashes, passed through from outside
+                    assert value == "", key
+                elif any(word in key for word in ("PASSWORD", "API_KEY")):
                     assert REQUIRED_VAR.fullmatch(value), key
                 assert not re.search(r"://[^:/@]+:[^$@/][^@/]*@", value), f"{key}={value}"
+                for password in re.findall(r'password="([^"]*)"', value):
+                    assert REQUIRED_VAR.fullmatch(password), key
