@@ -10,24 +10,30 @@ from typer.testing import CliRunner
 
 from newswire.cli.main import app
 
-NOW = time.time()
-STATES = {
-    "steppe-courier": {"stats": {"polls": 5, "items": 9, "failing": False, "next_due": NOW + 60}},
-    "dead-feed": {
-        "stats": {
-            "polls": 4,
-            "errors": 4,
-            "consecutive_failures": 4,
-            "failing": True,
-            "last_error": "FatalSourceError: 404",
-            "next_due": NOW + 600,
-        }
-    },
-}
+
+def fresh_states() -> dict[str, Any]:
+    """A healthy and a failing source, due relative to now (not to when pytest imported
+    this module: a long suite would make the healthy one overdue)."""
+    now = time.time()
+    return {
+        "steppe-courier": {
+            "stats": {"polls": 5, "items": 9, "failing": False, "next_due": now + 60}
+        },
+        "dead-feed": {
+            "stats": {
+                "polls": 4,
+                "errors": 4,
+                "consecutive_failures": 4,
+                "failing": True,
+                "last_error": "FatalSourceError: 404",
+                "next_due": now + 600,
+            }
+        },
+    }
 
 
 class FakeStateStore:
-    states: ClassVar[dict[str, Any]] = STATES
+    states: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
@@ -62,7 +68,7 @@ def no_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("connectors.sdk.state.KafkaStateStore", FakeStateStore)
     monkeypatch.setattr("newswire.kafka.LagProbe", FakeProbe)
     monkeypatch.setattr("kafka.KafkaProducer", FakeProducer)
-    monkeypatch.setattr(FakeStateStore, "states", STATES)
+    monkeypatch.setattr(FakeStateStore, "states", fresh_states())
     monkeypatch.setattr(FakeProbe, "lags", {"raw": 0, "articles": 0})
 
 
@@ -82,7 +88,7 @@ def test_sources_status_passes_when_nothing_asked_for_is_wrong(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert _run("sources", "status", "--fail-on", "lagging").exit_code == 0
-    healthy = {"steppe-courier": STATES["steppe-courier"]}
+    healthy = {"steppe-courier": FakeStateStore.states["steppe-courier"]}
     monkeypatch.setattr(FakeStateStore, "states", healthy)
     assert _run("sources", "status", "--fail-on", "failing,lagging").exit_code == 0
 
