@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -87,9 +89,30 @@ def test_mapping_reject_goes_to_dlq_and_the_batch_is_indexed(namespace: dict[str
     assert (again.indexed, again.dead_letters) == (0, 0)
 
 
+def _readyz(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _wait_for_readyz(port: int, status: int, timeout: float) -> float:
+    """Seconds until /readyz answered ``status``; fails the test past ``timeout``."""
+    start = time.monotonic()
+    while _readyz(port) != status:
+        assert time.monotonic() - start < timeout, f"/readyz never answered {status}"
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
 def test_elasticsearch_down_for_30s_loses_and_duplicates_nothing(
     namespace: dict[str, str],
 ) -> None:
+    """Also the indexer's readiness on the real outage: /readyz is 503 while
+    Elasticsearch is stopped and 200 again once it is back (issue 15)."""
+    from newswire.observability import serve
+    from newswire.runtime import Worker, indexer_health
     from newswire.stack import Stack
 
     settings = _settings({**namespace, "NEWSWIRE_INDEX_BATCH_SIZE": "20"})
@@ -107,29 +130,39 @@ def test_elasticsearch_down_for_30s_loses_and_duplicates_nothing(
 
     es_service = Stack(Settings()).elasticsearch
     indexer = Indexer(settings)
-    thread = threading.Thread(target=indexer.run, daemon=True)
-    thread.start()
+    worker = Worker("indexer", indexer.run, indexer.stop)
+    door = serve(indexer_health(settings, indexer, worker), 0)
+    assert door is not None
+    worker.start()
     try:
         produce(range(50))
         deadline = time.monotonic() + 60
         while indexer.indexed < 50 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert indexer.indexed == 50
+        _wait_for_readyz(door.port, 200, timeout=30)
 
+        outage = time.monotonic()
         es_service.process.stop()
         produce(range(50, 100))  # arrives while Elasticsearch is down
-        time.sleep(30)
-        assert thread.is_alive()  # waiting, not dead
+        _wait_for_readyz(door.port, 503, timeout=25)
+        time.sleep(max(0.0, 30 - (time.monotonic() - outage)))
+        assert worker.alive()  # waiting, not dead
         assert indexer.indexed == 50
+        assert _readyz(door.port) == 503
     finally:
         if es_service.process.pid() is None:
             es_service.start()
         es_service.wait()
-    deadline = time.monotonic() + 120
-    while indexer.indexed < 100 and time.monotonic() < deadline:
-        time.sleep(1)
-    indexer.stop()
-    thread.join(timeout=30)
+    try:
+        _wait_for_readyz(door.port, 200, timeout=60)
+        deadline = time.monotonic() + 120
+        while indexer.indexed < 100 and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        worker.stop()
+        worker.thread.join(timeout=30)
+        door.close()
     assert (indexer.indexed, indexer.dead_letters) == (100, 0)
 
     es = Elasticsearch(settings.elasticsearch_url)
