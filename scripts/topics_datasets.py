@@ -15,7 +15,7 @@ SOURCES (none is committed to git; fetch them into a data directory, default /tm
   The complete dataset (Kaggle) could not be obtained here; ``load_huffpost`` also reads its
   JSON-lines form if placed at ``DATA/huffpost/News_Category_Dataset_v3.json``.
 
-Reserved evaluation sets (AG News, BBC News 2,225, Reuters-21578, ...) are never read here.
+Reserved evaluation sets (those the project brief lists) are never read here.
 Label mapping to taxonomy slugs: ``pipeline/tag/data/topics/label_map.yaml``.
 """
 

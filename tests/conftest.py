@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.settings import stream_namespace
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
@@ -53,17 +55,9 @@ def namespace(stack: None) -> Iterator[dict[str, str]]:
     """Environment giving this test its own topics, consumer groups and indices."""
     ns = "t" + uuid.uuid4().hex[:10]
     env = {
-        "NEWSWIRE_TOPIC_RAW": f"{ns}.raw",
-        "NEWSWIRE_TOPIC_ARTICLES": f"{ns}.articles",
-        "NEWSWIRE_TOPIC_DLQ": f"{ns}.dlq",
-        "NEWSWIRE_TOPIC_STATE": f"{ns}.state",
-        "NEWSWIRE_PROCESSOR_GROUP": f"{ns}-processor",
-        "NEWSWIRE_INDEXER_GROUP": f"{ns}-indexer",
+        **stream_namespace(ns, f"/tmp/newswire-test/{ns}"),
         "NEWSWIRE_INDEX_PREFIX": f"{ns}-news",
         "NEWSWIRE_INDEX_ALIAS": f"{ns}-news",
-        "NEWSWIRE_HTTP_ALLOW_PRIVATE": "true",
-        "NEWSWIRE_PROCESSOR_DATA_DIR": f"/tmp/newswire-test/{ns}",
-        "NEWSWIRE_PROCESSOR_STORE": "memory://",
     }
     yield env
     _cleanup(env)

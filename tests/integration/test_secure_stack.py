@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from newswire.stack.certs import make_ca
+from tests.support.settings import stream_namespace
 from tests.support.site import Site, make_stories, serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.secure]
@@ -85,15 +86,7 @@ def test_a_story_goes_from_a_feed_to_a_search_over_tls_with_logins(
     ns = "sec" + uuid.uuid4().hex[:8]
     env = {
         **secure,
-        "NEWSWIRE_TOPIC_RAW": f"{ns}.raw",
-        "NEWSWIRE_TOPIC_ARTICLES": f"{ns}.articles",
-        "NEWSWIRE_TOPIC_DLQ": f"{ns}.dlq",
-        "NEWSWIRE_TOPIC_STATE": f"{ns}.state",
-        "NEWSWIRE_PROCESSOR_GROUP": f"{ns}-processor",
-        "NEWSWIRE_INDEXER_GROUP": f"{ns}-indexer",
-        "NEWSWIRE_HTTP_ALLOW_PRIVATE": "true",
-        "NEWSWIRE_PROCESSOR_DATA_DIR": str(tmp_path / "processor"),
-        "NEWSWIRE_PROCESSOR_STORE": "memory://",
+        **stream_namespace(ns, str(tmp_path / "processor")),
     }
     site = Site(stories=make_stories(3))
     server, base = serve(site)
@@ -231,15 +224,7 @@ def test_no_secret_leaks_into_logs_status_letters_state_or_errors(
     ns = "leak" + uuid.uuid4().hex[:8]
     env = {
         **secure,
-        "NEWSWIRE_TOPIC_RAW": f"{ns}.raw",
-        "NEWSWIRE_TOPIC_ARTICLES": f"{ns}.articles",
-        "NEWSWIRE_TOPIC_DLQ": f"{ns}.dlq",
-        "NEWSWIRE_TOPIC_STATE": f"{ns}.state",
-        "NEWSWIRE_PROCESSOR_GROUP": f"{ns}-processor",
-        "NEWSWIRE_INDEXER_GROUP": f"{ns}-indexer",
-        "NEWSWIRE_HTTP_ALLOW_PRIVATE": "true",
-        "NEWSWIRE_PROCESSOR_DATA_DIR": str(tmp_path / "processor"),
-        "NEWSWIRE_PROCESSOR_STORE": "memory://",
+        **stream_namespace(ns, str(tmp_path / "processor")),
         "NEWSWIRE_KIBANA_API_KEY": f"kibana-{LEAK}",
     }
     # The real logins of the stack are secrets too: they must not show either.
