@@ -1,26 +1,38 @@
-"""Region tagging on public labelled news the tagger was never tuned on (docs/regions.md).
+"""Region tagging on public labelled news, with a fixed dev/test split (docs/regions.md).
 
-Data (kept out of git; bring it with the search tool's ``fetch`` or ``git clone``, then unzip):
-  the LREC 2020 location-phrase corpus, github.com/iscoe/lrec20-locphr (``eng.zip``, ``rus.zip``):
-  SETimes (CC BY-SA 3.0) and Voice of America news in English, RadioLiberty and VOA in Russian,
-  every location phrase tagged by hand (IOB2: LAND, ADJ, ...).
+Each set is split once, by the parity of the SHA-1 of a story's key (LREC: ``<lang>/<source>/
+<file stem>``; Wikinews: the URL), into a **dev** half that may be read and tuned on and a **test**
+half that is only scored: ``--errors`` prints dev stories only, so no rule is set from a test one.
 
-Gold per story: the countries of its hand-tagged named places (LAND) and place adjectives (ADJ).
-A phrase is mapped to a country by looking the whole phrase up in the gazetteer's name table,
-alone, without the story (so no context rule of the tagger is involved); a phrase whose names
-point to more than one country, or to none ("airport", "Mother Teresa International Airport"),
-gives no gold country. Focus (a proxy, not hand-coded): the story's most-tagged country, for
-stories where one country leads by at least two mentions.
+Data (kept out of git; bring it with the search tool's ``fetch`` or ``git clone``):
+- the LREC 2020 location-phrase corpus, github.com/iscoe/lrec20-locphr (``eng.zip``, ``rus.zip``,
+  unzipped into DATA_DIR): SETimes (CC BY-SA 3.0) and Voice of America (public domain) news in
+  English, RadioLiberty and VOA in Russian, every location phrase tagged by hand (IOB2).
+- English Wikinews 2019-2020 (CC BY 2.5), github.com/vanatteveldt/wikinews
+  ``data/wikinews_2019.csv`` and ``data/wikinews_2020.csv`` copied into DATA_DIR; the focus
+  labels are the project's own (``regions_wikinews_focus.jsonl``: written from title and lead
+  before the tagger was run on these stories).
+
+LREC gold per story: the countries of its hand-tagged named places (LAND) and place adjectives
+(ADJ), each phrase looked up whole and alone in the gazetteer's name table (no context rule of the
+tagger is involved); a phrase whose names point to more than one country, or none, gives no gold
+country. LREC focus is a proxy: the most-tagged country, where it leads by two mentions or more.
+Wikinews focus: the tagger's first focus country is one of the labelled ones (stories labelled
+with no country focus, e.g. a study of zebra stripes, are left out).
 
 Run: .venv/bin/python tests/eval/eval_regions_public.py [DATA_DIR] [--errors]
-(DATA_DIR holds the unzipped ``eng/`` and ``rus/`` folders; default /tmp/regions_eval).
+(default DATA_DIR /tmp/regions_eval).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
+import json
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,11 +44,35 @@ from pipeline.tag.geo.matcher import lookup_keys  # noqa: E402
 from pipeline.tag.geo.text import tokenize  # noqa: E402
 from pipeline.tag.regions import tag_regions  # noqa: E402
 
-CORPORA = {
+LREC = {
     "en: SETimes + VOA": ("eng/eng/setimes", "eng/eng/voa"),
     "ru: RadioLiberty + VOA": ("rus/rus/radioliberty", "rus/rus/voa"),
 }
+WIKINEWS_FILES = ("wikinews_2019.csv", "wikinews_2020.csv")
+WIKINEWS_LABELS = Path(__file__).with_name("regions_wikinews_focus.jsonl")
 GOLD_KINDS = {Kind.COUNTRY, Kind.DEMONYM, Kind.CAPITAL, Kind.CITY, Kind.SUBDIVISION}
+SPLITS = ("dev", "test")
+
+
+def split_of(key: str) -> str:
+    """The fixed split of a story: never changes, whatever the tagger does."""
+    return "test" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 2 else "dev"
+
+
+@dataclass
+class Score:
+    docs: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    focus_ok: int = 0
+    focus_n: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def phrases(path: Path) -> list[str]:
@@ -68,47 +104,83 @@ def phrase_country(phrase: str) -> str | None:
     return countries.pop() if len(countries) == 1 else None
 
 
-def evaluate(data: Path, show_errors: bool) -> None:
-    for name, folders in CORPORA.items():
-        tp = fp = fn = 0
-        focus_ok = focus_n = docs = 0
-        errors = []
-        for folder in folders:
-            for anno in sorted((data / folder / "annotations").glob("*.anno")):
-                stem = anno.name.split(".")[0]
-                found = sorted((data / folder / "plain").glob(f"{stem}.*txt"))
-                if not found:
-                    continue
-                plain = found[0]
-                counts = Counter(c for p in phrases(anno) if (c := phrase_country(p)))
-                gold = set(counts)
-                tags = tag_regions(None, plain.read_text(encoding="utf-8"))
-                pred = set(tags.countries)
-                docs += 1
-                tp += len(pred & gold)
-                fp += len(pred - gold)
-                fn += len(gold - pred)
-                top = counts.most_common(2)
-                if top and (len(top) == 1 or top[0][1] - top[1][1] >= 2):
-                    focus_n += 1
-                    focus_ok += bool(tags.focus_countries) and tags.focus_countries[0] == top[0][0]
-                if pred != gold:
-                    errors.append(f"{anno.name}: +{sorted(pred - gold)} -{sorted(gold - pred)}")
-        p = tp / (tp + fp) if tp + fp else 1.0
-        r = tp / (tp + fn) if tp + fn else 1.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        print(f"{name}: {docs} stories; document-country P {p:.3f} R {r:.3f} F1 {f:.3f}; "
-              f"focus proxy {focus_ok}/{focus_n} = {focus_ok / max(focus_n, 1):.3f}")  # fmt: skip
-        if show_errors:
-            print("\n".join(f"  {e}" for e in errors))
+def score_lrec(data: Path, folders: tuple[str, ...]) -> dict[str, Score]:
+    scores = {s: Score() for s in SPLITS}
+    for folder in folders:
+        for anno in sorted((data / folder / "annotations").glob("*.anno")):
+            stem = anno.name.split(".")[0]
+            found = sorted((data / folder / "plain").glob(f"{stem}.*txt"))
+            if not found:
+                continue
+            sc = scores[split_of(f"{folder.split('/', 1)[1]}/{stem}")]
+            counts = Counter(c for p in phrases(anno) if (c := phrase_country(p)))
+            gold = set(counts)
+            tags = tag_regions(None, found[0].read_text(encoding="utf-8"))
+            pred = set(tags.countries)
+            sc.docs += 1
+            sc.tp += len(pred & gold)
+            sc.fp += len(pred - gold)
+            sc.fn += len(gold - pred)
+            top = counts.most_common(2)
+            if top and (len(top) == 1 or top[0][1] - top[1][1] >= 2):
+                sc.focus_n += 1
+                sc.focus_ok += bool(tags.focus_countries) and tags.focus_countries[0] == top[0][0]
+            if pred != gold:
+                sc.errors.append(f"{folder}/{anno.name}: +{sorted(pred - gold)} "
+                                 f"-{sorted(gold - pred)}")  # fmt: skip
+    return scores
+
+
+def score_wikinews(data: Path) -> dict[str, Score] | None:
+    if not all((data / f).exists() for f in WIKINEWS_FILES):
+        return None
+    csv.field_size_limit(10**8)
+    texts: dict[str, tuple[str, str]] = {}
+    for name in WIKINEWS_FILES:
+        with (data / name).open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                texts[row["url"]] = (row["title"], row["text"])
+    scores = {s: Score() for s in SPLITS}
+    for line in WIKINEWS_LABELS.read_text(encoding="utf-8").splitlines():
+        story = json.loads(line)
+        if not story["focus"] or story["url"] not in texts:
+            continue
+        assert story["split"] == split_of(story["url"])
+        sc = scores[story["split"]]
+        title, body = texts[story["url"]]
+        tags = tag_regions(title, body)
+        sc.docs += 1
+        sc.focus_n += 1
+        ok = bool(tags.focus_countries) and tags.focus_countries[0] in story["focus"]
+        sc.focus_ok += ok
+        if not ok:
+            sc.errors.append(f"{story['title'][:70]}: {tags.focus_countries} "
+                             f"(gold {story['focus']})")  # fmt: skip
+    return scores
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="?", default="/tmp/regions_eval", type=Path)
-    parser.add_argument("--errors", action="store_true")
+    parser.add_argument("--errors", action="store_true", help="list dev stories not fully right")
     args = parser.parse_args()
-    evaluate(args.data, args.errors)
+    for name, folders in LREC.items():
+        for split, sc in score_lrec(args.data, folders).items():
+            p, r, f = sc.prf()
+            print(f"LREC {name} [{split}]: {sc.docs} stories; document-country "
+                  f"P {p:.3f} R {r:.3f} F1 {f:.3f}; focus proxy {sc.focus_ok}/{sc.focus_n} = "
+                  f"{sc.focus_ok / max(sc.focus_n, 1):.3f}")  # fmt: skip
+            if args.errors and split == "dev":
+                print("\n".join(f"  {e}" for e in sc.errors))
+    wikinews = score_wikinews(args.data)
+    if wikinews is None:
+        print(f"Wikinews: {', '.join(WIKINEWS_FILES)} not in {args.data}; skipped")
+        return
+    for split, sc in wikinews.items():
+        print(f"Wikinews en focus [{split}]: {sc.focus_ok}/{sc.focus_n} = "
+              f"{sc.focus_ok / max(sc.focus_n, 1):.3f}")  # fmt: skip
+        if args.errors and split == "dev":
+            print("\n".join(f"  {e}" for e in sc.errors))
 
 
 if __name__ == "__main__":
