@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from pipeline.tag.geo import sources
+from pipeline.tag.geo import sources, store
 from pipeline.tag.geo.gazetteer import (
     ALTERNATE_NAME_POPULATION,
     STRONG_CITY_POPULATION,
@@ -264,5 +264,6 @@ def build() -> Gazetteer:
 
 @cache
 def get_gazetteer() -> Gazetteer:
-    """One gazetteer per process (a race on first use only builds it twice, equal both times)."""
-    return build()
+    """One gazetteer per process, loaded from the cache file that the first process to need
+    it built and wrote (``store.py``: keyed by the data's and the code's version)."""
+    return store.load_or_build(build)

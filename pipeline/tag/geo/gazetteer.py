@@ -2,7 +2,8 @@
 
 The index maps a name's first token key (or its first two) to the names that start with them,
 which makes matching a story one dictionary look-up per word. ``build.py`` fills it from the
-sources; ``build.get_gazetteer()`` builds it on first use and keeps it for the process.
+sources; ``build.get_gazetteer()`` loads it (``store.py`` keeps the built one in a cache
+file) on first use and keeps it for the process.
 """
 
 from __future__ import annotations

