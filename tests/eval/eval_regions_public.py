@@ -25,7 +25,7 @@ it leads by two mentions or more.
 Wikinews focus: the tagger's first focus country is one of the labelled ones (stories labelled
 with no country focus, e.g. a study of zebra stripes, are left out).
 
-Run: .venv/bin/python tests/eval/eval_regions_public.py [DATA_DIR] [--errors]
+Run: .venv/bin/python tests/eval/eval_regions_public.py [DATA_DIR] [--errors] [--split dev]
 (default DATA_DIR /tmp/regions_eval).
 """
 
@@ -173,9 +173,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="?", default="/tmp/regions_eval", type=Path)
     parser.add_argument("--errors", action="store_true", help="list dev stories not fully right")
+    parser.add_argument(
+        "--split", choices=(*SPLITS, "both"), default="both", help="tune on dev; test at the end"
+    )
     args = parser.parse_args()
+    shown = SPLITS if args.split == "both" else (args.split,)
     for name, folders in LREC.items():
         for split, sc in score_lrec(args.data, folders).items():
+            if split not in shown:
+                continue
             p, r, f = sc.prf()
             lp, lr, lf = sc.prf(locational=True)
             print(f"LREC {name} [{split}]: {sc.docs} stories; document-country "
@@ -189,6 +195,8 @@ def main() -> None:
         print(f"Wikinews: {', '.join(WIKINEWS_FILES)} not in {args.data}; skipped")
         return
     for split, sc in wikinews.items():
+        if split not in shown:
+            continue
         print(f"Wikinews en focus [{split}]: {sc.focus_ok}/{sc.focus_n} = "
               f"{sc.focus_ok / max(sc.focus_n, 1):.3f}")  # fmt: skip
         if args.errors and split == "dev":

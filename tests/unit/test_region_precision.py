@@ -105,3 +105,45 @@ def test_evidence_follows_the_tags_with_counts() -> None:
     assert ("capital", "Tehran") in iran
     assert any(e.code == "AF-BDS" and e.kind == "subdivision" for e in tags.evidence)
     assert set(codes) <= set(tags.countries) | set(tags.subdivisions)
+
+
+@pytest.mark.parametrize(
+    ("body", "absent", "present"),
+    [
+        ("Leaders discussed the Paris climate accord in Brussels.", "FR", "BE"),
+        ("Bosnia's politicians challenge the Dayton Peace Accords.", "US", "BA"),
+        ("Kyiv still relies on the Minsk agreements, Ukraine said.", "BY", "UA"),
+        ("Envoys of the Vilnius Group met in Riga.", "LT", "LV"),
+    ],
+)
+def test_a_town_naming_an_agreement_is_not_the_place(body: str, absent: str, present: str) -> None:
+    countries = tag_regions(None, body).countries
+    assert absent not in countries and present in countries
+
+
+def test_a_country_naming_an_agreement_stays() -> None:
+    assert "IR" in tag_regions(None, "The Iran nuclear agreement was signed in Vienna.").countries
+
+
+def test_a_title_before_a_first_name_makes_a_person() -> None:
+    # Japan is in the story, so the town of Obama, Japan would count beside it
+    body = "Japan joined the project. U.S. President Barack Obama announced a mission to Mars."
+    assert "Obama" not in {p.name for p in tag_regions(None, body).places}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Того же Уоррена теперь никто не читает.",  # Togo
+        "Самое страшное, когда у города нет лица.",  # Samoa
+        "Думаю, у каждого художника он есть.",  # Dumai, Indonesia
+        "Тема пакта основная в программе.",  # Tema, Ghana
+        "Он выступал в программе Константина Малофеева.",  # Constantine, Algeria
+    ],
+)
+def test_russian_words_that_spell_places_are_weak(body: str) -> None:
+    assert tag_regions(None, body).countries == []
+
+
+def test_a_russian_word_like_name_mid_sentence_is_the_place() -> None:
+    assert tag_regions(None, "Президент Того встретился с лидерами.").countries == ["TG"]

@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 
 from pipeline.tag.geo.gazetteer import (
     STRONG_CITY_POPULATION,
@@ -23,7 +24,8 @@ from pipeline.tag.geo.gazetteer import (
     Kind,
 )
 from pipeline.tag.geo.matcher import Mention
-from pipeline.tag.geo.text import Tokens
+from pipeline.tag.geo.sources import context, read_tsv
+from pipeline.tag.geo.text import Tokens, is_cyrillic, key
 
 KIND_WEIGHT: dict[Kind, float] = {
     Kind.COUNTRY: 1.0,
@@ -44,6 +46,57 @@ lead. Not more: a Washington dateline often heads a story about somewhere else."
 WEAK_FACTOR = 0.5
 EVIDENCE_CAP = 3.0
 COORDINATORS = frozenset({"and", "or", "&", "и", "или", "و", "یا", "اور"})
+TOWN_KINDS = frozenset({Kind.CITY, Kind.CAPITAL})
+
+
+@cache
+def ru_word_forms() -> dict[str, bool]:
+    """Russian case forms of place names that are mostly personal names (True: "Константина")
+    or common words (False: "Того же", "Самое", "Думаю"); scripts/regions_ru_words.py."""
+    return {row[0]: row[1] == "name" for row in read_tsv("ru_common_words.tsv")}
+
+
+@cache
+def named_after_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words that make a town part of a name ("Paris climate accord", "Dayton Peace Accords",
+    "Vilnius Group"), and the modifiers allowed between (context.yaml ``named_after``)."""
+    ctx = context().get("named_after", {})
+    return (
+        frozenset(key(w) for w in ctx.get("words", [])),
+        frozenset(key(w) for w in ctx.get("modifiers", [])),
+    )
+
+
+def _names_something(tokens: Tokens, m: Mention, entries: list[Entry]) -> bool:
+    """A town naming an agreement, group or process is not where the story is: the Paris
+    climate accord, the Dayton Peace Accords, the Minsk agreements. Countries are kept ("the
+    Iran nuclear agreement" is about Iran)."""
+    if not all(e.kind in TOWN_KINDS for e in entries):
+        return False
+    words, modifiers = named_after_words()
+    i, n, joins = m.end, len(tokens), tokens.joins
+    for _ in range(3):
+        if i >= n or not joins[i - 1]:
+            return False
+        k = tokens.keys[i]
+        if k in words:
+            return True
+        if k not in modifiers:
+            return False
+        i += 1
+    return False
+
+
+def _word_like(tokens: Tokens, m: Mention) -> bool:
+    """A Russian form of a place that is mostly a personal name, or a common word opening a
+    sentence (where it has a capital anyway): weak here."""
+    k = tokens.keys[m.start]
+    if m.end - m.start != 1 or not k or not is_cyrillic(k):
+        return False
+    name = ru_word_forms().get(k)
+    if name is None:
+        return False
+    return name or m.start == 0 or not tokens.joins[m.start - 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +156,14 @@ def resolve(
             continue
         if m.keys in person_keys or (m.keys in spread_keys and not m.venue):
             continue
+        if _names_something(tokens, m, entries):
+            continue
         live.append(m)
+    word_like = {i for i, m in enumerate(live) if not m.keys[0].isascii() and _word_like(tokens, m)}
+
+    def entries_of(idx: int) -> list[Entry]:
+        found = [gaz.entries[e] for e in live[idx].entries]
+        return [replace(e, weak=True) for e in found] if idx in word_like else found
 
     evidence: dict[str, float] = defaultdict(float)
     readings: dict[int, Reading] = {}
@@ -119,7 +179,7 @@ def resolve(
 
     # Pass 1: names that can only mean places in one country.
     for idx, m in enumerate(live):
-        entries = [gaz.entries[e] for e in m.entries]
+        entries = entries_of(idx)
         strong = [e for e in entries if not e.weak]
         if m.keys not in gaz.ambiguities and strong and len({e.country for e in entries}) == 1:
             read(idx, max(strong, key=_prior), counts=True)
@@ -127,7 +187,7 @@ def resolve(
     for idx, m in enumerate(live):
         if idx in readings:
             continue
-        entries = [gaz.entries[e] for e in m.entries]
+        entries = entries_of(idx)
         rule = gaz.ambiguities.get(m.keys)
         chosen: Entry | None
         if rule is not None:
@@ -140,10 +200,10 @@ def resolve(
         if chosen is not None:
             read(idx, chosen, counts=not chosen.weak)
     # Pass 3: weak names, only where their country already has evidence.
-    for idx, m in enumerate(live):
+    for idx in range(len(live)):
         if idx in readings:
             continue
-        weak = [gaz.entries[e] for e in m.entries if evidence.get(gaz.entries[e].country or "", 0)]
+        weak = [e for e in entries_of(idx) if evidence.get(e.country or "", 0)]
         chosen = _by_evidence(weak, evidence)
         if chosen is not None:
             read(idx, chosen, counts=False)
