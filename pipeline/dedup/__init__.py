@@ -22,17 +22,20 @@ earlier one.
 
 The state is laid out so that it could be sharded by key if one partition ever stopped
 being enough; that is not built. Every fact is stored under its own key and each read or
-write touches exactly one key:
+write touches exactly one key (state format 3, :mod:`.state`; under 1 kB per story):
 
 * ``url:<hash>``, ``content:<hash>``, ``title:<hash of source+title>``: the story owning it;
-* ``lsh:<band>:<hash of band rows>`` (32 of them): the stories whose MinHash signature
-  agrees on those 4 rows, each with a 64-byte sketch (4 bits per MinHash value) so a
-  candidate is verified from the bucket itself, without a second read;
+* ``sk:<ref>``: a story's record, with its 64-byte sketch (4 bits per MinHash value),
+  stored once per story (``ref``: 7 bytes of a hash of its id);
+* ``b:<hash of band number and rows>`` (18 bands of 3 rows): references to the stories
+  whose MinHash signature agrees on that band, 15 characters each;
 * ``urls:<story id>``: the URLs a story was seen under.
 
-A decision is ``keys_for(fp)`` (what to read), ``decide(fp, lookups, now)`` (a pure
-function giving the outcome and the writes) and ``merge(key, current, write, now)`` for
-each write (``apply_writes`` does this for a local mapping). ``merge`` is a join
+A decision is ``keys_for(fp)`` (what to read), ``record_keys(fp, lookups, now)`` (the
+records of the candidates the buckets name: a second read, usually of nothing),
+``decide(fp, lookups, now)`` (a pure function giving the outcome and the writes) and
+``merge(key, current, write, now)`` for each write (``read`` does both reads through a
+getter, ``apply_writes`` the merges into a local mapping). ``merge`` is a join
 (commutative, associative, idempotent), so redelivered writes after a crash are harmless
 and two writers of one key converge. What a sharded version would still need is a way to
 notice and correct two copies that both read "nothing" at the same instant on two

@@ -18,7 +18,7 @@ from pipeline.dedup.fingerprint import (
     Fingerprint,
     fingerprint,
 )
-from pipeline.dedup.rules import DedupOutcome, decide, keys_for
+from pipeline.dedup.rules import DedupOutcome, decide, read
 from pipeline.dedup.state import apply_writes, encode_urls, live_urls, merge_urls, sweep
 from wire.models import Article, MergeTarget
 
@@ -73,7 +73,7 @@ class Deduplicator:
         if fp.config != self.config:
             raise ValueError("fingerprint computed with another DedupConfig than this state")
         now = now or datetime.now(UTC)
-        lookups = {key: self.state.get(key) for key in keys_for(fp)}
+        lookups = read(fp, self.state.get, now)
         outcome, writes = decide(fp, lookups, now)
         apply_writes(self.state, writes, now, self.config)
         return outcome

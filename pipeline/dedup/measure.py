@@ -107,6 +107,19 @@ def merge_error_table(config: DedupConfig = DEFAULT_CONFIG) -> str:
     return "\n".join(rows)
 
 
+def candidate_table(config: DedupConfig = DEFAULT_CONFIG) -> str:
+    """P(a pair becomes an LSH candidate) by Jaccard, this banding and format 2's."""
+    bandings = [(config.bands, config.rows)]
+    if config.legacy_lsh is not None:
+        bandings.append(config.legacy_lsh[1:])
+    points = (0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9)
+    rows = ["P(candidate) at J " + " / ".join(f"{j}" for j in points)]
+    for bands, rows_per_band in bandings:
+        values = " / ".join(f"{candidate_probability(j, bands, rows_per_band):.5f}" for j in points)
+        rows.append(f"  {bands} bands x {rows_per_band} rows: {values}")
+    return "\n".join(rows)
+
+
 def _summary(values: Sequence[float]) -> str:
     if not values:
         return "n/a"
@@ -117,9 +130,8 @@ def report(sets: Sequence[PairSet], config: DedupConfig = DEFAULT_CONFIG) -> str
     """A plain-text table: Jaccard per shingle size, estimate error, decisions."""
     lines = [
         f"threshold {config.threshold}, shingles of {config.shingle_size} tokens, "
-        f"{config.num_perm} permutations, LSH {config.bands} bands x {config.rows} rows "
-        f"(P(candidate) at J=0.5: {candidate_probability(0.5, config.bands, config.rows):.3f}, "
-        f"J=0.6: {candidate_probability(0.6, config.bands, config.rows):.3f})"
+        f"{config.num_perm} permutations, LSH {config.bands} bands x {config.rows} rows",
+        candidate_table(config),
     ]
     for pair_set in sets:
         lines.append(f"\n{pair_set.name}: {len(pair_set.pairs)} pairs")
@@ -139,8 +151,10 @@ def report(sets: Sequence[PairSet], config: DedupConfig = DEFAULT_CONFIG) -> str
 
 
 def state_bytes_per_story(bodies: Sequence[str], config: DedupConfig = DEFAULT_CONFIG) -> str:
-    """JSON bytes (keys + values) written for one new story, alone in an empty state."""
-    sizes = []
+    """JSON bytes (keys + values) written for one new story, alone in an empty state; and
+    what a syndicated copy of it (wire dateline and copyright line, another source and
+    title) adds to that state when it is stored as a near-duplicate in its cluster."""
+    sizes, copies = [], []
     for number, body in enumerate(bodies):
         state: dict[str, object] = {}
         story = fingerprint(
@@ -152,10 +166,23 @@ def state_bytes_per_story(bodies: Sequence[str], config: DedupConfig = DEFAULT_C
             WHEN,
             config,
         )
-        Deduplicator(state, config).check(story, WHEN)
+        dedup = Deduplicator(state, config)
+        dedup.check(story, WHEN)
         sizes.append(sum(json_size(key, value) for key, value in state.items()))
+        copy = fingerprint(
+            f"{number:016x}{'c' * 16}",
+            f"https://copy.example/{number}",
+            "copy-source",
+            f"Another headline of typical length for story {number}",
+            f"CITY (Wire) — {body}\n\nCopyright 2025 Wire. All rights reserved.",
+            WHEN,
+            config,
+        )
+        if dedup.check(copy, WHEN).decision.method == "minhash":
+            copies.append(sum(json_size(key, value) for key, value in state.items()) - sizes[-1])
     return (
-        f"state bytes per new story: {_summary([float(s) for s in sizes])} ({len(sizes)} stories)"
+        f"state bytes per new story: {_summary([float(s) for s in sizes])} ({len(sizes)} stories); "
+        f"a near-duplicate copy adds {_summary([float(s) for s in copies])} ({len(copies)} copies)"
     )
 
 

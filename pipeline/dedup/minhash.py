@@ -6,13 +6,14 @@ keys in any ``MutableMapping`` so that each band bucket is one key that Kafka ca
 to the worker owning it. So datasketch computes the signature and this module does the
 banding: band ``i`` of ``r`` rows becomes the key ``"<ns>:<i>:<hash of its rows>"``.
 
-Verification cannot fetch the candidate's full signature without a second round trip
-through the owner of another key, so every band entry carries a *b-bit sketch*: the low
-4 bits of each of the 128 MinHash values (Li & König, "b-Bit Minwise Hashing", 2010).
-Two sketches agree on a position with probability ``J + (1 - J) / 16``, so ``J`` is
-recovered after correcting for chance. The standard error at J = 0.5 is 0.047 against
-0.044 for the full 32-bit signature, at an eighth of the size (64 bytes, 88 base64
-characters), which matters because the sketch is stored once per band.
+Candidates are verified on a *b-bit sketch*: the low 4 bits of each of the 128 MinHash
+values (Li & König, "b-Bit Minwise Hashing", 2010). Two sketches agree on a position
+with probability ``J + (1 - J) / 16``, so ``J`` is recovered after correcting for
+chance. The standard error at J = 0.5 is 0.047 against 0.044 for the full 32-bit
+signature, at an eighth of the size (64 bytes, 88 base64 characters). State format 2
+stored it in every band entry; format 3 stores it once per story, in the story's record,
+which the rules read in a second step for the candidates the buckets name (see
+:mod:`pipeline.dedup.rules`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def band_keys(sig: Signature, bands: int, rows: int, namespace: str) -> tuple[st
     """One state key per band: equal keys mean ``rows`` equal MinHash values in that band.
 
     Values are serialized little-endian explicitly so every worker, on any platform,
-    computes the same key for the same text.
+    computes the same key for the same text. This is state format 2's key
+    (``"lsh:NN:<16 hex>"``), still computed so that buckets written before format 3 are
+    read until they expire (``DedupConfig.legacy_lsh``); new buckets use ``bucket_keys``.
     """
     if bands * rows > len(sig):
         raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
@@ -61,6 +64,27 @@ def band_keys(sig: Signature, bands: int, rows: int, namespace: str) -> tuple[st
         rows_bytes = sig[band * rows : (band + 1) * rows].astype("<u4").tobytes()
         band_hash = hashlib.blake2b(rows_bytes, digest_size=8).hexdigest()
         keys.append(f"{namespace}:{band:02d}:{band_hash}")
+    return tuple(keys)
+
+
+BUCKET_HASH_BYTES = 6
+"""48 bits per band key: a false bucket match costs one candidate that its sketch rejects
+(about 1e-6 per new key against the 270 million keys of a 30-day window at 18 bands)."""
+
+
+def bucket_keys(sig: Signature, bands: int, rows: int, namespace: str) -> tuple[str, ...]:
+    """State format 3's band keys, ``"<ns>:<8 characters>"``: the band number is hashed
+    with its rows instead of spelled out, and 48 bits of BLAKE2b in base64url replace 64
+    in hex (10 bytes a key with ``ns`` "b", against 23 in format 2's ``band_keys``)."""
+    if bands * rows > len(sig):
+        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
+    keys = []
+    for band in range(bands):
+        rows_bytes = sig[band * rows : (band + 1) * rows].astype("<u4").tobytes()
+        digest = hashlib.blake2b(
+            band.to_bytes(2, "little") + rows_bytes, digest_size=BUCKET_HASH_BYTES
+        ).digest()
+        keys.append(f"{namespace}:{base64.urlsafe_b64encode(digest).decode('ascii')}")
     return tuple(keys)
 
 

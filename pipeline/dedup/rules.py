@@ -1,9 +1,12 @@
 """The dedup rules as a pure function of a fingerprint and the state it read.
 
-``keys_for`` says which keys to read, ``decide`` turns what was read into a decision and
-the writes to merge back. Nothing here touches storage, so the same rules run in one
-process (:class:`pipeline.dedup.Deduplicator`) or spread over N workers, each key read
-and merged where it lives.
+``keys_for`` says which keys to read, ``record_keys`` which records the buckets and the
+title entry then point to (a second read: a stored story's sketch is kept once, in its
+record, not in each of its band buckets), ``decide`` turns what was read into a decision
+and the writes to merge back; ``read`` does both reads through any getter. Nothing here
+touches storage, so the same rules run in one process
+(:class:`pipeline.dedup.Deduplicator`) or spread over N workers, each key read and
+merged where it lives.
 
 Order of the rules, first match wins, cheapest and most certain first:
 
@@ -31,11 +34,14 @@ Order of the rules, first match wins, cheapest and most certain first:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pipeline.dedup.fingerprint import Fingerprint
+from pipeline.dedup import buckets
+from pipeline.dedup.buckets import Member
+from pipeline.dedup.fingerprint import RECORD_PREFIX, Fingerprint, record_key, story_ref
 from pipeline.dedup.minhash import sketch_similarity
 from pipeline.dedup.state import (
     MAX_DIGESTS,
@@ -48,6 +54,7 @@ from pipeline.dedup.state import (
     entry,
     live_entry,
     live_members,
+    live_refs,
 )
 from wire.models import DedupDecision
 
@@ -85,14 +92,43 @@ class DedupOutcome:
 
 
 def keys_for(fp: Fingerprint) -> list[str]:
-    """Every key ``decide`` reads; route each to the worker that owns it."""
+    """The keys ``decide`` reads first; route each to the worker that owns it. They
+    include every key ``decide`` may write (the story's own record too)."""
     keys = [fp.url_key]
     if fp.content_key:
         keys.append(fp.content_key)
     if fp.title_key:
         keys.append(fp.title_key)
+    if fp.sketch is not None:
+        keys.append(fp.record_key)
     keys.extend(fp.band_keys)
+    keys.extend(fp.legacy_band_keys)
     return keys
+
+
+def record_keys(fp: Fingerprint, lookups: dict[str, Any], now: datetime) -> list[str]:
+    """The records ``decide`` reads second, named by what ``keys_for``'s keys held: those
+    of the band members (candidates to verify) and of another story holding our title
+    key without a sketch of its own. Empty for most stories (no candidate)."""
+    wanted: dict[str, None] = {}
+    held = _other(fp, fp.title_key, lookups, now)
+    if held is not None and held.sketch is None:
+        wanted[record_key(held.story)] = None
+    if fp.sketch is not None:
+        own = fp.record_key
+        for key in fp.band_keys:
+            for member in live_refs(key, lookups.get(key), now, fp.config):
+                wanted.setdefault(f"{RECORD_PREFIX}:{member.ref}", None)
+        wanted.pop(own, None)
+    return list(wanted)
+
+
+def read(fp: Fingerprint, get: Callable[[str], Any], now: datetime) -> dict[str, Any]:
+    """What ``decide`` needs, read through ``get`` (``dict.get``, a Table's, a worker's)."""
+    lookups = {key: get(key) for key in keys_for(fp)}
+    for key in record_keys(fp, lookups, now):
+        lookups[key] = get(key)
+    return lookups
 
 
 def _other(
@@ -113,12 +149,43 @@ def _title_match(
         return None
     if abs(held.published - fp.timestamp) > fp.config.title_window.total_seconds():
         return None
-    if fp.sketch is None or held.sketch is None:
+    sketch = held.sketch if held.sketch is not None else _sketch_of(fp, held.story, lookups, now)
+    if fp.sketch is None or sketch is None:
         return None  # too short to compare: only an identical body (``content``) merges
-    similarity = round(sketch_similarity(fp.sketch, held.sketch), 4)
+    similarity = round(sketch_similarity(fp.sketch, sketch), 4)
     if similarity < fp.config.title_merge_similarity:
         return None  # another story under a reused title (a briefing, a market report)
     return held, similarity
+
+
+def _record(fp: Fingerprint, key: str, lookups: dict[str, Any], now: datetime) -> Entry | None:
+    """The live record under ``key`` (read by ``record_keys``), if it has a sketch."""
+    found = live_entry(key, lookups.get(key), now, fp.config)
+    return found if found is not None and found.sketch is not None else None
+
+
+def _sketch_of(fp: Fingerprint, story: str, lookups: dict[str, Any], now: datetime) -> str | None:
+    """A story's sketch from its record; None if absent or held by a story sharing its ref."""
+    found = _record(fp, record_key(story), lookups, now)
+    return found.sketch if found is not None and found.story == story else None
+
+
+def _members(fp: Fingerprint, lookups: dict[str, Any], now: datetime) -> list[Entry]:
+    """Every live band member with its sketch: format-3 members through their records,
+    format-2 members (legacy buckets) as stored."""
+    found: list[Entry] = []
+    refs: set[str] = set()  # a copy shares many buckets with its original: one record each
+    for key in fp.band_keys:
+        for member in live_refs(key, lookups.get(key), now, fp.config):
+            if member.ref in refs:
+                continue
+            refs.add(member.ref)
+            record = _record(fp, f"{RECORD_PREFIX}:{member.ref}", lookups, now)
+            if record is not None:
+                found.append(record)
+    for key in fp.legacy_band_keys:
+        found.extend(live_members(key, lookups.get(key), now, fp.config))
+    return found
 
 
 def _best_candidate(
@@ -129,18 +196,17 @@ def _best_candidate(
         return None
     seen: set[str] = set()
     best: tuple[Entry, float] | None = None
-    for key in fp.band_keys:
-        for member in live_members(key, lookups.get(key), now, fp.config):
-            if member.story in seen or fp.id in (member.story, member.cluster):
-                continue
-            seen.add(member.story)
-            if member.sketch is None:
-                continue
-            similarity = sketch_similarity(fp.sketch, member.sketch)
-            if similarity < fp.config.threshold:
-                continue
-            if best is None or (-similarity, *member.rank()) < (-best[1], *best[0].rank()):
-                best = (member, similarity)
+    for member in _members(fp, lookups, now):
+        if member.story in seen or fp.id in (member.story, member.cluster):
+            continue
+        seen.add(member.story)
+        if member.sketch is None:
+            continue
+        similarity = sketch_similarity(fp.sketch, member.sketch)
+        if similarity < fp.config.threshold:
+            continue
+        if best is None or (-similarity, *member.rank()) < (-best[1], *best[0].rank()):
+            best = (member, similarity)
     return best
 
 
@@ -181,9 +247,11 @@ def index_writes(
     now: datetime,
     version: Version | None = None,
 ) -> dict[str, Write]:
-    """Entries of an indexed story: its exact keys (unless another story holds them) and
-    one member per band bucket, all carrying the cluster so copies of copies find it.
-    Its URL entry records its versions (the first text when ``version`` is None)."""
+    """Entries of an indexed story: its exact keys (unless another story holds them), its
+    record (sketch and cluster, so copies of copies find the cluster) and a reference to
+    it in each band bucket. Its URL entry records its versions (the first text when
+    ``version`` is None). A sketch is written once, to the record; the title rule reads
+    it there."""
     seen = int(now.timestamp())
     version = version or Version(1, 0, (fp.digest,))
     writes: dict[str, Write] = {
@@ -191,10 +259,12 @@ def index_writes(
     }
     for key in (fp.content_key, fp.title_key):
         if key and _other(fp, key, lookups, now) is None:
-            sketch = fp.sketch if key == fp.title_key else None
-            writes[key] = encode(entry(fp.id, cluster, fp.timestamp, seen, sketch))
-    for key in fp.band_keys:
-        writes[key] = [encode(entry(fp.id, cluster, fp.timestamp, seen, fp.sketch))]
+            writes[key] = encode(entry(fp.id, cluster, fp.timestamp, seen))
+    if fp.sketch is not None:
+        writes[fp.record_key] = encode(entry(fp.id, cluster, fp.timestamp, seen, fp.sketch))
+        bucket = buckets.pack([Member(story_ref(fp.id), seen, cluster == fp.id)])
+        for key in fp.band_keys:
+            writes[key] = bucket
     return writes
 
 

@@ -2,29 +2,41 @@
 
 The caller owns the storage: any ``MutableMapping[str, Any]`` (a dict in tests, a faust
 Table backed by RocksDB and its changelog in production). There are millions of values,
-so their stored form is positional, not named; code only sees :class:`Entry` and
-:class:`KnownUrls`:
+so their stored form is positional, not named; code only sees :class:`Entry`,
+:class:`KnownUrls` and :class:`pipeline.dedup.buckets.Member`. State format 3:
 
 * exact keys (``url:``, ``content:``, ``title:``) hold one entry, the story that owns the
   key, stored as ``[story, published, seen]``, then ``sketch`` and ``cluster`` only when
   needed (``[story, published, seen, sketch|null, cluster]`` in full);
+* a story's *record* ``sk:<ref>`` (``fingerprint.record_key``) is such an entry with its
+  sketch: the one place a stored story's sketch is kept (a title entry carries one only
+  when a merged sighting wrote it: the sighting's own text, which has no record);
+* band keys (``b:<hash>``) hold a packed string of members, each a story reference, its
+  ``seen`` and whether it heads its cluster, at most ``max_bucket`` (:mod:`.buckets`); the
+  rules read the records of the members they consider;
 * a story's own ``url:`` key also records its *versions* (:class:`Version`), appended
   after the full entry: ``[story, published, seen, sketch|null, cluster|null, revision,
   updated, [digest, ...]]``: how many texts were seen at that URL, when the last change
   came, and the 12-character digests of the latest few (at most ``MAX_DIGESTS``), so a
   changed text is a revision, the same text a replay, an older text a stale redelivery;
-* band keys (``lsh:NN:hash``) hold a list of such entries, at most ``max_bucket``;
 * ``urls:<story id>`` holds the URLs a story was seen under, ``[story, seen, [url, ...]]``
   (at most ``MAX_URLS``), so a merged sighting can extend the indexed story's ``urls``.
 
-State format 1 (before the names) stored the same facts as objects with one-letter keys
-(``{"i": story, "t": published, "s": seen, "c": cluster, "k": sketch}``, ``"u"`` for the
-URL list). It is still read: each value is rewritten in the current form on its next
-write and is gone after one window at the latest, so upgrading needs no state reset.
+Earlier formats are still read, so upgrading needs no state reset. Format 1 stored the
+same facts as objects with one-letter keys (``{"i": story, "t": published, "s": seen,
+"c": cluster, "k": sketch}``, ``"u"`` for the URL list); format 2 is format 3 without
+records, its band keys ``lsh:NN:<16 hex>`` (32 bands of 4 rows) holding lists of full
+entries, each with its sketch (about 5.9 kB per stored story, against under 1 kB now).
+Exact values of either are rewritten in the current form on their next write (a
+format-2 title entry keeps its inline sketch until it expires: a join never forgets a
+sketch). Format-2 buckets are never written again (new stories go to format-3 keys):
+they are read through ``Fingerprint.legacy_band_keys`` and dropped by the sweep when
+their members expire, one window after the upgrade at the latest.
 
 Writes are never blind puts: :func:`merge` is the only way a value changes. It is a join
-(commutative, associative and idempotent, up to expiry): two writes to one key in either
-order end with the same value and no band member is lost. Where two *different* stories
+(commutative, associative and idempotent, up to expiry and the bucket cap): two writes
+to one key in either order end with the same value and no band member is lost while a
+bucket has room. Where two *different* stories
 both claim one exact key, the earliest ``(published, story)`` keeps it; a story's own
 entries only move from "head of my cluster" to "member of an earlier cluster", never back.
 
@@ -40,6 +52,8 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+from pipeline.dedup import buckets
+from pipeline.dedup.buckets import Member
 from pipeline.dedup.fingerprint import URLS_PREFIX, DedupConfig
 
 
@@ -84,9 +98,9 @@ MAX_DIGESTS = 4
 """Texts remembered per URL: a redelivered older version is recognised, not counted."""
 
 
-Write = list[Any]
+Write = list[Any] | str
 """What a rule writes to a key, in stored form (plain JSON, so it could cross a topic): an
-encoded entry, or for a band key a list of encoded members to add."""
+encoded entry, or for a band key a packed bucket of the members to add."""
 
 
 def entry(
@@ -180,6 +194,14 @@ def decode_urls(value: Any) -> KnownUrls | None:
 
 
 def is_band_key(key: str, config: DedupConfig) -> bool:
+    """A band bucket of either format (see :func:`is_bucket_key`)."""
+    return is_bucket_key(key, config) or (
+        config.legacy_lsh is not None and key.startswith(config.legacy_lsh[0] + ":")
+    )
+
+
+def is_bucket_key(key: str, config: DedupConfig) -> bool:
+    """A format-3 band bucket (packed members); other band keys are format 2's lists."""
     return key.startswith(config.lsh_namespace + ":")
 
 
@@ -204,9 +226,19 @@ def live_entry(key: str, value: Any, now: datetime, config: DedupConfig) -> Entr
 
 
 def live_members(key: str, value: Any, now: datetime, config: DedupConfig) -> list[Entry]:
-    """The unexpired members of a band bucket."""
+    """The unexpired members of a format-2 band bucket."""
     oldest = _timestamp(now) - config.window(key).total_seconds()
     return [m for m in decode_members(value) if m.seen >= oldest]
+
+
+def _oldest(key: str, now: datetime, config: DedupConfig) -> int:
+    return _timestamp(now) - int(config.window(key).total_seconds())
+
+
+def live_refs(key: str, value: Any, now: datetime, config: DedupConfig) -> list[Member]:
+    """The unexpired members of a format-3 band bucket."""
+    oldest = _oldest(key, now, config)
+    return [m for m in buckets.unpack(value) if m.seen >= oldest]
 
 
 def live_urls(key: str, value: Any, now: datetime, config: DedupConfig) -> KnownUrls | None:
@@ -241,7 +273,14 @@ def merge(key: str, current: Any, incoming: Any, now: datetime, config: DedupCon
     """The stored value of ``key`` after a write of ``incoming`` (a :data:`Write`; an
     :class:`Entry` or a list of them is read too). Call it where the key lives and store
     the result: faust Tables persist on assignment only."""
-    if is_band_key(key, config):
+    if is_bucket_key(key, config):
+        joined = buckets.join(
+            (buckets.unpack(current), buckets.unpack(incoming)),
+            _oldest(key, now, config),
+            config.max_bucket,
+        )
+        return buckets.pack(joined) if joined else None
+    if is_band_key(key, config):  # format 2: read and swept, no longer written
         by_id = {m.story: m for m in live_members(key, current, now, config)}
         for member in live_members(key, incoming, now, config):
             known = by_id.get(member.story)
@@ -296,6 +335,9 @@ def _pruned(key: str, value: Any, now: datetime, config: DedupConfig) -> tuple[b
 
     A value with nothing expired is left as stored, whatever its format: a sweep does
     not rewrite the whole state."""
+    if is_bucket_key(key, config):
+        alive = live_refs(key, value, now, config)
+        return len(alive) != len(buckets.unpack(value)), buckets.pack(alive) if alive else None
     if is_band_key(key, config):
         members = decode_members(value)
         live = live_members(key, value, now, config)

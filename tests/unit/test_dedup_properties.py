@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.dedup import DEFAULT_CONFIG, Deduplicator, Fingerprint, decide, fingerprint, keys_for
 from pipeline.dedup.minhash import sketch_similarity
+from pipeline.dedup.rules import read
 from pipeline.dedup.text import jaccard, tokens
 
 T0 = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
@@ -111,7 +112,7 @@ def test_decisions_are_pure_and_writes_are_json(seed: int) -> None:
     state: dict[str, object] = {}
     Deduplicator(state).check(first)
     again = story(2, edit(rng, body, words, 0.01))
-    lookups = {key: state.get(key) for key in keys_for(again)}
+    lookups = read(again, state.get, T0)
     snapshot = json.dumps(lookups, sort_keys=True)
     one, two = decide(again, lookups, T0), decide(again, lookups, T0)
     assert one == two and json.dumps(lookups, sort_keys=True) == snapshot, "no side effects"

@@ -18,12 +18,23 @@ from pipeline.dedup import (
     DedupOutcome,
     Entry,
     Fingerprint,
+    buckets,
     decide,
     fingerprint,
-    keys_for,
     merge,
 )
-from pipeline.dedup.state import Write, decode, decode_members, entry, is_urls_key, json_size
+from pipeline.dedup.buckets import Member
+from pipeline.dedup.fingerprint import story_ref
+from pipeline.dedup.rules import read
+from pipeline.dedup.state import (
+    Write,
+    decode,
+    decode_members,
+    entry,
+    is_bucket_key,
+    is_urls_key,
+    json_size,
+)
 from tests.unit.test_dedup_corpus import EVENTS, RATES, Story
 from wire.models import article_id
 
@@ -63,13 +74,21 @@ class JsonTable(MutableMapping[str, Any]):
 
 
 def entries(state: MutableMapping[str, Any]) -> list[Entry]:
-    """Every stored entry (exact keys and band members; URL lists left out)."""
+    """Every stored entry (exact keys, records and format-2 band members; URL lists and
+    format-3 bucket members, see ``members``, left out)."""
     found: list[Entry] = []
     for key, value in state.items():
         if not is_urls_key(key):
             single = decode(value)
             found.extend([single] if single is not None else decode_members(value))
     return found
+
+
+def members(state: MutableMapping[str, Any]) -> list[Member]:
+    """Every member of every format-3 band bucket."""
+    return [
+        m for k, v in state.items() if is_bucket_key(k, DEFAULT_CONFIG) for m in buckets.unpack(v)
+    ]
 
 
 def test_expired_entries_are_ignored_then_swept_and_state_stays_bounded() -> None:
@@ -83,11 +102,11 @@ def test_expired_entries_are_ignored_then_swept_and_state_stays_bounded() -> Non
             dedup.check(story_fp(f"https://x.example/{day}/{n}", random_story(rng), now), now)
         dedup.sweep(now)
         sizes.append(len(table))
-    per_story = 2 + DEFAULT_CONFIG.bands  # url + content + one member per band
+    per_story = 3 + DEFAULT_CONFIG.bands  # url + content + record + one member per band
     window_days = DEFAULT_CONFIG.minhash_window.days + 1
     assert max(sizes) <= window_days * 3 * per_story
     assert sizes[-1] == sizes[40], "after one window the state stops growing"
-    oldest_seen = min(m.seen for m in entries(table))
+    oldest_seen = min([e.seen for e in entries(table)] + [m.seen for m in members(table)])
     assert oldest_seen >= (T0 + timedelta(days=69) - DEFAULT_CONFIG.minhash_window).timestamp()
 
 
@@ -104,8 +123,8 @@ def test_state_bytes_per_story() -> None:
     state: dict[str, Any] = {}
     Deduplicator(state).check(story_fp("https://a.example/1", "\n\n".join(RATES)))
     size = sum(json_size(key, value) for key, value in state.items())
-    assert len(state) == 2 + DEFAULT_CONFIG.bands
-    assert 4_000 < size < 8_000, size  # measured: 5.9 kB, 32 band members dominate
+    assert len(state) == 3 + DEFAULT_CONFIG.bands  # url, content, record, one per band
+    assert 800 < size <= 1_000, size  # measured: 0.9 kB (format 2: 5.9 kB), issue 16's goal
 
 
 def test_band_buckets_are_capped() -> None:
@@ -119,11 +138,11 @@ def test_band_buckets_are_capped() -> None:
     ]
     for copy in copies:
         dedup.check(copy)
-    buckets = [v for k, v in state.items() if k.startswith(config.lsh_namespace)]
-    assert max(len(b) for b in buckets) == config.max_bucket
+    stored = [buckets.unpack(v) for k, v in state.items() if is_bucket_key(k, config)]
+    assert max(len(b) for b in stored) == config.max_bucket
     head = copies[0]
     assert all(
-        head.id in {m.story for m in decode_members(state[key])} for key in head.band_keys
+        story_ref(head.id) in {m.ref for m in buckets.unpack(state[key])} for key in head.band_keys
     ), "the head of a cluster is never evicted"
 
 
@@ -158,6 +177,55 @@ def test_merge_is_commutative_and_idempotent() -> None:
     assert held.cluster == "y" * 32 and held.seen == fps[3].timestamp + 5, "demotion sticks"
 
 
+def test_bucket_merge_is_a_join_with_the_cap_and_one_way_demotion() -> None:
+    """Format-3 buckets: every order and redelivery of the writes ends in one value;
+    a member is a head only if every write said so; heads outlive the cap. (A join up to
+    the cap: a member evicted from a full bucket is forgotten, so a later write could
+    bring it back. A demotion is a later write, with a later ``seen``, so it is kept.)"""
+    config, key = DEFAULT_CONFIG, "b:AAAAAAAA"
+    now = int(T0.timestamp())
+    refs = [story_ref(f"{n:032x}") for n in range(config.max_bucket + 3)]
+    writes = [buckets.pack([Member(ref, now - n, n % 2 == 0)]) for n, ref in enumerate(refs)]
+    writes.append(buckets.pack([Member(refs[0], now + 1, False)]))  # story 0 demoted
+    writes.append(buckets.pack([Member(refs[1], now + 7, False)]))  # story 1 seen again
+    rng = random.Random(3)
+    results = set()
+    for _ in range(24):
+        order = rng.sample(writes, len(writes))
+        value: Any = None
+        for write in [*order, *order[:5]]:  # some writes delivered twice
+            value = merge(key, value, write, T0, config)
+        results.add(value)
+    assert len(results) == 1
+    (value,) = results
+    stored = {m.ref: m for m in buckets.unpack(value)}
+    assert len(stored) == config.max_bucket
+    assert stored[refs[0]] == Member(refs[0], now + 1, False), "demoted for good, latest seen"
+    assert stored[refs[1]].seen == now + 7
+    heads = [ref for n, ref in enumerate(refs) if n % 2 == 0 and n > 0]
+    assert set(heads) <= set(stored), "heads are kept first"
+    assert [m.ref for m in buckets.unpack(value)] == sorted(stored), "canonical order"
+    expired = merge(key, value, value, T0 + config.minhash_window + timedelta(days=1), config)
+    assert expired is None
+
+
+def test_a_bucket_member_and_its_record_are_all_a_story_stores_once() -> None:
+    """The sketch is stored once (the record), not per band; buckets hold 15 characters."""
+    state: dict[str, Any] = {}
+    story = story_fp("https://a.example/1", "\n\n".join(RATES))
+    Deduplicator(state).check(story, T0)
+    assert state[story.record_key] == [story.id, story.timestamp, int(T0.timestamp()), story.sketch]
+    sketches = [
+        k for k, v in state.items() if story.sketch is not None and story.sketch in json.dumps(v)
+    ]
+    assert sketches == [story.record_key]
+    for key in story.band_keys:
+        assert buckets.unpack(state[key]) == [
+            Member(story_ref(story.id), int(T0.timestamp()), True)
+        ]
+        assert len(state[key]) == 15
+
+
 class Workers:
     """N workers, each owning the keys that hash to it, like a co-partitioned faust Table.
     Every read and every merge touches exactly one key on exactly one worker."""
@@ -169,7 +237,8 @@ class Workers:
         return self.tables[zlib.crc32(key.encode()) % len(self.tables)]
 
     def read(self, fp: Fingerprint) -> dict[str, Any]:
-        return {key: self.owner(key).get(key) for key in keys_for(fp)}
+        """Both reads of ``rules.read``: the fingerprint's keys, then the records they name."""
+        return read(fp, lambda key: self.owner(key).get(key), T0)
 
     def write(self, writes: dict[str, Write], now: datetime) -> None:
         for key, incoming in writes.items():
