@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from wire.models import DeadLetter, RawItem, read_record
-from wire.settings import Settings
+if TYPE_CHECKING:  # `newswire dlq --help` reads STAGE_HELP: no pydantic for that
+    from wire.models import DeadLetter
+    from wire.settings import Settings
 
 STAGES = ("connector", "processor", "dedup", "indexer", "alerts")
 STAGE_HELP = (
@@ -59,6 +61,8 @@ def why_not(letter: DeadLetter, stage: str, settings: Settings) -> str | None:
     if stage == "connector":
         if len(letter.payload.encode("utf-8", "replace")) > settings.max_raw_bytes:
             return "a connector's letter over max_raw_bytes"
+        from wire.models import RawItem, read_record
+
         try:
             read_record(RawItem, letter.payload)
         except ValueError:  # ValidationError and schema errors included

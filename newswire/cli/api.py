@@ -12,7 +12,6 @@ from rich.markup import escape
 
 from newswire.cli.common import console, out, settings
 from newswire.cli.roles import MetricsPortOpt
-from newswire.observability import Health, elasticsearch_check, serve
 
 app = typer.Typer(
     help="The REST API: `newswire api` serves it; `newswire api keys create NAME` makes a key.",
@@ -72,6 +71,7 @@ def api(
 
     from newswire.api import create_app
     from newswire.cli.common import setup_logging
+    from newswire.observability import Health, elasticsearch_check, serve
 
     setup_logging(log_level.value, role="api")
     if not ssl_certfile and not is_loopback(host):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
 from rich.console import Console
 from rich.markup import escape
 
-from wire.settings import Settings, get_settings
+if TYPE_CHECKING:
+    from wire.settings import Settings
 
 console = Console(stderr=True)
 out = Console()
@@ -30,6 +31,10 @@ typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-ass
 
 
 def settings() -> Settings:
+    """The process's settings, imported on first use: pydantic-settings costs 0.2-0.6 s to
+    import, which ``--help`` and the commands that never read a setting should not pay."""
+    from wire.settings import get_settings
+
     return get_settings()
 
 

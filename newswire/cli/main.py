@@ -80,10 +80,7 @@ def main() -> None:
     this client end in one line and exit status 2, never a traceback (docs/security.md)."""
     import sys
 
-    from pydantic import ValidationError
-
     from newswire.cli.common import fail, one_line, user_error
-    from newswire.preflight import AccessError
 
     try:
         code = app(standalone_mode=False)
@@ -93,19 +90,33 @@ def main() -> None:
     except typer.Abort:  # a declined confirmation or Ctrl-C at a prompt: click's status 1
         print("error: aborted", file=sys.stderr)
         sys.exit(1)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        name = f"NEWSWIRE_{field.upper()}: " if field else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
-        print(f"error: invalid settings: {name}{message}", file=sys.stderr)
-        sys.exit(2)
-    except AccessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
     except Exception as exc:
+        line = _settings_or_access_error(exc)
+        if line is not None:
+            print(f"error: {line}", file=sys.stderr)
+            sys.exit(2)
         problem = user_error(exc)
         if problem is None:
             raise
         raise SystemExit(fail(problem, 2).exit_code) from None
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _settings_or_access_error(exc: Exception) -> str | None:
+    """The one line for settings that do not hold or a service that refuses this client.
+
+    Imported here, once something was raised: pydantic and ``newswire.preflight`` (which
+    loads the settings) would cost every `--help` half a second."""
+    from pydantic import ValidationError
+
+    from newswire.preflight import AccessError
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        name = f"NEWSWIRE_{field.upper()}: " if field else ""
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return f"invalid settings: {name}{message}"
+    if isinstance(exc, AccessError):
+        return str(exc)
+    return None

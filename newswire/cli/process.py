@@ -6,16 +6,20 @@ import json
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from newswire.cli.common import console, fail, settings
-from wire.models import DeadLetter, RawItem, SourceRef
+
+if TYPE_CHECKING:  # the models (pydantic) load when a command runs, not for --help
+    from wire.models import RawItem
 
 
 def _raw_from_line(line: str) -> RawItem:
     """Accept full raw items, or the minimum: ``url`` plus ``html``, ``content`` or ``summary``."""
+    from wire.models import RawItem, SourceRef
+
     data = json.loads(line)
     if not isinstance(data, dict):
         raise ValueError("each line must be a JSON object")
@@ -64,11 +68,19 @@ def process(
 
     Example: newswire process -i raw.jsonl -o articles.jsonl --jobs 2
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from pipeline.dedup import Deduplicator
     from pipeline.pool import extraction_error, extraction_processes, start_extraction_processes
     from pipeline.sightings import story_of, urls_patch
     from pipeline.tagging import default_taggers
-    from wire.models import Article
+    from wire.models import Article, DeadLetter
 
     limit = timeout or settings().extraction_timeout_s
     workers = jobs or extraction_processes()

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from newswire.cli.common import console, fail, settings, setup_logging
-from newswire.runtime import DEFAULT_SOURCES
 
+# Every import of a role's machinery (newswire.runtime, kafka-python, faust, the pipeline)
+# is inside the command that runs it: `newswire --help` and the other commands import this
+# module too, and should not pay for them.
 if TYPE_CHECKING:
     from wire.settings import Settings
 
@@ -52,7 +54,7 @@ def run(
     --exit-when-idle; exits non-zero as soon as any of the three roles dies.
     """
     from connectors.sdk.sources import SourcesError
-    from newswire.runtime import ProcessorFailed, RoleFailed, run_all
+    from newswire.runtime import DEFAULT_SOURCES, ProcessorFailed, RoleFailed, run_all
 
     setup_logging(log_level, role="run")
     try:
@@ -112,7 +114,7 @@ def connectors(
 ) -> None:
     """Run only the connector runner (scale-out role); exits non-zero if it dies."""
     from connectors.sdk.sources import SourcesError
-    from newswire.runtime import RoleFailed, prepare, run_connectors
+    from newswire.runtime import DEFAULT_SOURCES, RoleFailed, prepare, run_connectors
 
     setup_logging(log_level, role="connectors")
     s = _role_settings(metrics_port)

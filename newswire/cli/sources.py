@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-import yaml
 
 from newswire.cli.common import (
     FailOnOpt,
@@ -19,7 +18,6 @@ from newswire.cli.common import (
     parse_fail_on,
     settings,
 )
-from wire.clients import kafka_client_config
 
 if TYPE_CHECKING:
     from connectors.sdk.sources import Source
@@ -154,6 +152,8 @@ def append_sources(text: str, new: list[Source]) -> str:
     after the last source of a block-style ``sources:`` list. Any other shape (no file,
     a flow-style list) is rewritten whole.
     """
+    import yaml  # here, not at the top: `newswire --help` imports this module too
+
     entries = "".join(_render(s) for s in new)
     if not text.strip():
         return "sources:\n" + _indent(entries, 2)
@@ -176,6 +176,8 @@ def append_sources(text: str, new: list[Source]) -> str:
 
 
 def _sources_node(root: Any) -> Any:
+    import yaml
+
     if not isinstance(root, yaml.MappingNode):
         return None
     for key, value in root.value:
@@ -186,6 +188,8 @@ def _sources_node(root: Any) -> Any:
 
 def _last_index(node: Any) -> int:
     """Where the last scalar of ``node`` ends (a block node's own end is the next token)."""
+    import yaml
+
     if isinstance(node, yaml.ScalarNode) or node.flow_style:
         return int(node.end_mark.index)
     children = (
@@ -215,6 +219,8 @@ def _render(source: Source) -> str:
 
 
 def _flow(value: Any) -> str:
+    import yaml
+
     # Dump inside a one-element flow list, so scalars get no "..." end marker.
     dumped = yaml.safe_dump([value], default_flow_style=True, width=10**6, allow_unicode=True)
     return dumped.strip()[1:-1]
@@ -242,6 +248,7 @@ def sources_status(
     from rich.table import Table
 
     from connectors.sdk.state import KafkaStateStore
+    from wire.clients import kafka_client_config
 
     s = settings()
     try:

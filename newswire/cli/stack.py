@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from newswire.cli.common import console, fail, out, settings
-from newswire.stack import Stack, StackError
+from newswire.stack.errors import StackError
+
+if TYPE_CHECKING:
+    from newswire.stack import Stack
 
 SecureOpt = typer.Option(
     False,
@@ -22,6 +27,8 @@ def _stack(secure: bool) -> Stack:
         from newswire.stack.secure import SecureStack
 
         return SecureStack(settings())
+    from newswire.stack import Stack  # the manager and services: only when a command runs
+
     return Stack(settings())
 
 

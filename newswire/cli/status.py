@@ -18,7 +18,6 @@ from newswire.cli.common import (
     parse_fail_on,
     settings,
 )
-from wire.clients import kafka_client_config
 
 
 def status(
@@ -39,6 +38,7 @@ def status(
 
     from connectors.sdk.state import KafkaStateStore
     from newswire.kafka import LagProbe
+    from wire.clients import kafka_client_config
 
     s = settings()
     try:
