@@ -1,78 +1,27 @@
-"""``newswire``: the console script."""
+"""``newswire``: the console script.
+
+This module stays light on purpose: an extraction process spawned by ``newswire run``
+re-runs the console script as ``__mp_main__`` (multiprocessing's spawn), and the script
+imports this module. Typer, rich and the command modules (``newswire.cli.app``) load
+only when :func:`main` runs; ``app`` is still importable from here, on first use.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    from newswire.cli.app import app
 
-from newswire import __version__
-from newswire.cli import (
-    alerts,
-    api,
-    backfill,
-    common,
-    connectors,
-    dlq,
-    fetch,
-    kibana,
-    process,
-    roles,
-    search,
-    security,
-    sources,
-    stack,
-    status,
-)
-
-app = typer.Typer(
-    name="newswire",
-    help="News feeds and social posts in; a clean, deduplicated, tagged, searchable stream out.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(stack.app, name="stack")
-app.add_typer(sources.app, name="sources")
-app.add_typer(dlq.app, name="dlq")
-app.add_typer(kibana.app, name="kibana")
-app.add_typer(connectors.app, name="connectors")
-app.add_typer(backfill.app, name="backfill")
-app.add_typer(security.app, name="security")
-app.add_typer(api.app, name="api")
-app.add_typer(alerts.app, name="alerts")
-app.command()(roles.run)
-app.command()(roles.setup)
-app.command()(roles.processor)
-app.command()(roles.indexer)
-app.command()(process.process)
-app.command()(search.search)
-app.command()(search.show)
-app.command()(fetch.fetch)
-app.command()(status.status)
+__all__ = ["app", "main"]
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"newswire {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from newswire.cli.app import app
 
-
-class LogFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
-    log_format: LogFormat | None = typer.Option(
-        None,
-        "--log-format",
-        help="Logs as text or json (one object per line). Default: NEWSWIRE_LOG_FORMAT, text.",
-    ),
-) -> None:
-    """newswire command line. Settings come from NEWSWIRE_* environment variables."""
-    common.log_format = log_format.value if log_format else None
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -80,6 +29,9 @@ def main() -> None:
     this client end in one line and exit status 2, never a traceback (docs/security.md)."""
     import sys
 
+    import typer
+
+    from newswire.cli.app import app
     from newswire.cli.common import fail, one_line, user_error
 
     try:
