@@ -110,6 +110,11 @@ class Gazetteer:
     subdivision_before: frozenset[str] = frozenset()
     subdivision_after: frozenset[str] = frozenset()
     venue_words: frozenset[str] = frozenset()
+    name_firsts: frozenset[str] = frozenset()
+    """First keys of all names: a word with another key starts none (one set test per word)."""
+    lowercase_firsts: frozenset[str] = frozenset()
+    """First keys of the names that may start with a lowercase word (Arabic script, "al-"): a
+    lowercase word with any other key cannot start a name, so matching skips it at once."""
     _seen: dict[tuple[tuple[str, ...], tuple[int, ...]], Alias] = field(default_factory=dict)
     _keys_of: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = field(default_factory=dict)
     _cases: dict[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)
@@ -172,6 +177,13 @@ class Gazetteer:
     def finish(self) -> None:
         for aliases in self.index2.values():
             aliases.sort(key=lambda a: len(a.keys), reverse=True)
+        self.name_firsts = frozenset(self.index).union(first for first, _ in self.index2)
+        self.lowercase_firsts = frozenset(
+            alias.keys[0]
+            for aliases in (*self.index.values(), *self.index2.values())
+            for alias in aliases
+            if alias.case[0] == ANY
+        )
         self._seen.clear()
         self._cases.clear()
         self._keys_of.clear()

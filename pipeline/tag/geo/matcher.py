@@ -59,10 +59,17 @@ def find_mentions(
 ) -> list[Mention]:
     mentions: list[Mention] = []
     n = len(tokens)
-    joins = tokens.joins
-    i = 0
-    index, index2 = gaz.index, gaz.index2
-    while i < n:
+    joins, words = tokens.joins, tokens.words
+    index, index2, lowercase_firsts = gaz.index, gaz.index2, gaz.lowercase_firsts
+    # Most words start no name: one set test each, in bulk, leaves the few to look at. Words
+    # outside ASCII stay in (an Arabic-script word may match as one of its variants).
+    firsts = gaz.name_firsts
+    looked_at = [i for i, k in enumerate(keys) if k in firsts or not k.isascii()]
+    i = 0  # the first word not inside a name already found
+    for at in looked_at:
+        if at < i:
+            continue
+        i = at
         first = keys[i]
         if (
             first not in index
@@ -70,6 +77,16 @@ def find_mentions(
             and (not first or first.isascii() or not is_arabic_script(first))
         ):
             i += 1  # the common case: a word that names nothing
+            continue
+        if (
+            not words[i][0].isupper()
+            and first not in lowercase_firsts
+            and (first in index or first.isascii() or not is_arabic_script(first))
+        ):
+            # "the", "in", "to" (a fifth of all words) are keys of names ("The Hague", "IN",
+            # "TO") whose case rules (_case_ok) all want a capital here: none can match.
+            # (An Arabic-script word not in the index is tried below as its variants.)
+            i += 1
             continue
         candidates = [first]
         if first and not first.isascii() and is_arabic_script(first) and first not in index:

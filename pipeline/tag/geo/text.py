@@ -139,7 +139,7 @@ class Tokens(Sequence[Token]):
         offsets = list(accumulate(map(len, parts)))
         self.starts = offsets[0::2][: len(self.words)]
         self.ends = offsets[1::2]
-        self.keys = [key(word) for word in self.words]
+        self.keys = list(map(key, self.words))  # no Python frame per word
         self.joins = _joins(self.words, parts[2::2][:-1])
         self._made: dict[int, Token] = {}
 
