@@ -184,3 +184,19 @@ def test_the_default_directory_is_under_the_settings_home(monkeypatch: pytest.Mo
     assert store.cache_dir() == Settings().home / "tag-cache" == Path("/srv/nw/tag-cache")
     monkeypatch.setenv(store.CACHE_DIR_ENV, "/elsewhere")
     assert store.cache_dir() == Path("/elsewhere")
+
+
+def test_the_command_writes_the_file_an_image_can_ship(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(build, "build", small_gazetteer)
+    assert store.main([str(tmp_path / "image")]) == 0
+    path = tmp_path / "image" / f"gazetteer-{store.cache_key()}.bin"
+    assert str(path) in capsys.readouterr().out
+    path.parent.chmod(0o555)  # read-only, as in the container: loading still works
+    try:
+        _calls.clear()
+        assert store.load_or_build(counted_build, path.parent) == small_gazetteer()
+        assert _calls == []
+    finally:
+        path.parent.chmod(0o755)

@@ -250,3 +250,24 @@ def load_or_build(build: Callable[[], Gazetteer], directory: Path | None = None)
         return gaz
     finally:
         os.close(lock)  # releases the flock
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.tag.geo.store [DIR]``: write the cache file now, e.g. in an image
+    build, so that no container builds it (with ``NEWSWIRE_TAG_CACHE_DIR`` pointing there, a
+    read-only directory is fine: loading never writes)."""
+    from pipeline.tag.geo import build  # build imports this module
+
+    args = sys.argv[1:] if argv is None else argv
+    directory = Path(args[0]) if args else cache_dir()
+    gaz = load_or_build(build.build, directory)
+    path = directory / f"gazetteer-{cache_key()}.bin"
+    if not path.is_file():
+        print(f"could not write {path} (see the warning above)", file=sys.stderr)
+        return 1
+    print(f"{path}: {len(gaz.entries)} entries, {path.stat().st_size / 2**20:.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
