@@ -28,7 +28,7 @@ write touches exactly one key (state format 3, :mod:`.state`; under 1 kB per sto
 * ``sk:<ref>``: a story's record, with its 64-byte sketch (4 bits per MinHash value),
   stored once per story (``ref``: 7 bytes of a hash of its id);
 * ``b:<hash of band number and rows>`` (18 bands of 3 rows): references to the stories
-  whose MinHash signature agrees on that band, 15 characters each;
+  whose MinHash signature agrees on that band, 16 characters each;
 * ``urls:<story id>``: the URLs a story was seen under.
 
 A decision is ``keys_for(fp)`` (what to read), ``record_keys(fp, lookups, now)`` (the

@@ -1,4 +1,4 @@
-"""Band buckets of state format 3: short story references packed in one base85 string.
+"""Band buckets of state format 3: short story references packed in one base64 string.
 
 Why: a story is written to every band bucket, so whatever a member carries is paid
 ``bands`` times. In format 2 each member carried the story id, two times and the 64-byte
@@ -15,10 +15,13 @@ sketch, id, time and cluster are stored once per story, in its *record*
   bucket keeps;
 * ``head``: whether the story heads its cluster; heads are kept first in a full bucket.
 
-Twelve bytes per member, little-endian, in base85 (15 characters; JSON-safe: the
-alphabet has no quote or backslash), members sorted by ref so equal buckets are equal
-strings. :func:`join` is the bucket's merge: commutative, associative and idempotent up
-to expiry and the cap, like the format-2 merge it replaces.
+Twelve bytes per member, little-endian, in base64 (16 characters), members sorted by
+ref so equal buckets are equal strings. Base85 would take 15, but Python's ``b85decode``
+is pure Python, 15 times slower than base64's C code (15 against 1 us a bucket): it was
+13% of the dedup CPU per story, for 18 bytes less per story.
+
+:func:`join` is the bucket's merge: commutative, associative and idempotent up to expiry
+and the cap, like the format-2 merge it replaces.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def _ref_text(raw: bytes) -> str:
 def pack(members: Iterable[Member]) -> str:
     """The stored form of a bucket (members in the order given: see :func:`join`)."""
     raw = b"".join(_MEMBER.pack(_ref_bytes(m.ref), m.seen, m.head) for m in members)
-    return base64.b85encode(raw).decode("ascii")
+    return base64.b64encode(raw).decode("ascii")
 
 
 def unpack(value: Any) -> list[Member]:
@@ -60,8 +63,8 @@ def unpack(value: Any) -> list[Member]:
     if not isinstance(value, str) or not value:
         return []
     try:
-        raw = base64.b85decode(value)
-    except ValueError:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:  # binascii.Error
         return []
     if len(raw) % _MEMBER.size:
         return []

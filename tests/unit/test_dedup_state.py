@@ -210,7 +210,7 @@ def test_bucket_merge_is_a_join_with_the_cap_and_one_way_demotion() -> None:
 
 
 def test_a_bucket_member_and_its_record_are_all_a_story_stores_once() -> None:
-    """The sketch is stored once (the record), not per band; buckets hold 15 characters."""
+    """The sketch is stored once (the record), not per band; buckets hold 16 characters."""
     state: dict[str, Any] = {}
     story = story_fp("https://a.example/1", "\n\n".join(RATES))
     Deduplicator(state).check(story, T0)
@@ -223,7 +223,7 @@ def test_a_bucket_member_and_its_record_are_all_a_story_stores_once() -> None:
         assert buckets.unpack(state[key]) == [
             Member(story_ref(story.id), int(T0.timestamp()), True)
         ]
-        assert len(state[key]) == 15
+        assert len(state[key]) == 16
 
 
 class Workers:
