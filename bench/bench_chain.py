@@ -23,9 +23,11 @@ the memory of the loaded gazetteer and topic lexicons (tracemalloc), the time to
 them (the gazetteer from its cache file, ``pipeline.tag.geo.store``, and to build it
 from its sources), and the dedup state one stored story adds
 (``pipeline.dedup.measure.state_bytes_per_story`` over the bodies the chain extracted).
-``--stages`` adds where the chain's time goes, in ms per page.
+``--stages`` adds where the chain's time goes, in ms per page. ``--pool N`` adds the start of
+an extraction pool (``pipeline.pool``) N times: seconds until both of its two processes ran
+a task, and the CPU they spent getting there (imports, gazetteer, models, warm-up page).
 
-Run: ``python bench/bench_chain.py [--pages N] [--rounds N] [--stages]``.
+Run: ``python bench/bench_chain.py [--pages N] [--rounds N] [--stages] [--pool N]``.
 """
 
 from __future__ import annotations
@@ -104,6 +106,33 @@ def gazetteer_load_line() -> str:
     )
 
 
+def pool_start_line() -> str:
+    """One extraction pool of two processes started in a child interpreter, so that the
+    CPU of its processes (``RUSAGE_CHILDREN``) is theirs alone."""
+    import subprocess
+
+    code = (
+        "import resource, time\n"
+        "from pipeline.pool import start_extraction_processes\n"
+        "from pipeline.tagging import default_taggers\n"
+        "if __name__ == '__main__':\n"
+        "    start = time.perf_counter()\n"
+        "    pool = start_extraction_processes(2, default_taggers(preload=False))\n"
+        "    for f in [pool.schedule(time.sleep, args=(0.3,)) for _ in range(2)]:\n"
+        "        f.result()\n"
+        "    ready = time.perf_counter() - start - 0.3\n"
+        "    pool.stop()\n"
+        "    pool.join()\n"
+        "    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "    print(f'{ready:.2f} {cpu.ru_utime + cpu.ru_stime:.2f}')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    ready, cpu = out.stdout.split()[-2:]
+    return f"extraction pool of 2 processes: ready in {ready} s, {cpu} s of CPU in its processes"
+
+
 def stage_times(pages: list[tuple[str, str]]) -> dict[str, float]:
     """Seconds of CPU spent in each stage of ``pipeline.extract.extract`` over ``pages``.
 
@@ -174,6 +203,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1000, help="at most this many pages")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="also time each stage")
+    parser.add_argument("--pool", type=int, default=0, help="also start a pool this many times")
     args = parser.parse_args()
     what, pages = load_pages(args.pages)
 
@@ -236,6 +266,8 @@ def main() -> None:
     print(gazetteer_load_line())
     print(f"memory of the loaded gazetteer + topic lexicons: {tag_mem:.1f} MiB (tracemalloc)")
     print(dedup_state_line(extracted))
+    for _ in range(args.pool):
+        print(pool_start_line())
     if args.stages:
         spent = stage_times(pages)
         print("where the chain's time goes (CPU ms/page, one pass; stages nest in extract):")
