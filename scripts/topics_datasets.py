@@ -14,6 +14,19 @@ SOURCES (none is committed to git; fetch them into a data directory, default /tm
   (commit 805ecc083a33) ``News_Category_Dataset_v3.csv`` -> ``DATA/huffpost/hp_arjun.csv``.
   The complete dataset (Kaggle) could not be obtained here; ``load_huffpost`` also reads its
   JSON-lines form if placed at ``DATA/huffpost/News_Category_Dataset_v3.json``.
+* HuffPost News Category Dataset (Misra 2022, CC BY 4.0), 36,900 headlines (900 from each of the
+  41 categories of the dataset's v2, lower-cased and tokenized), the sample of Bao et al. 2020
+  ("Few-shot text classification with distributional signatures") as copied in
+  github.com/ws-jiang/MetaPrompter_public (commit dea17d573a5e) ``data/huffpost.json`` ->
+  ``DATA/huffpost_fewshot/huffpost.json``; label ids are the v2 categories by frequency
+  (``HUFFPOST_V2_CATEGORIES``; the same repository's ``configs/hard_verbalizers.yaml`` names them).
+  Split by a hash of the text: 70% train, 15% validation (calibration, thresholds), 15% test.
+* UCI News Aggregator (Gasparetti 2017, UCI Machine Learning Repository, CC BY 4.0): 422,937
+  headlines of 2014 with business / science-technology / entertainment / health labels, as split
+  into small files in github.com/rntatsuya/UCI_News_Aggregator_Data_Set_Retriever (commit
+  887951e367d9) ``rawData/*.csv`` -> concatenated in name order to
+  ``DATA/uci_news/newsCorpora.csv``. Test only (never trained or tuned on): one headline per story
+  cluster, a fixed hash-ordered sample per category (``load_uci_news``).
 
 Reserved evaluation sets (those the project brief lists) are never read here.
 Label mapping to taxonomy slugs: ``pipeline/tag/data/topics/label_map.yaml``.
@@ -25,6 +38,7 @@ import csv
 import json
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +137,62 @@ def load_huffpost(data: Path) -> list[Story]:
                 out.append(
                     Story(None, row["short_description"], "en", frozenset([slug]), "huffpost")
                 )
+    return out
+
+
+# Category of each label id in the few-shot HuffPost sample: News_Category_Dataset_v2's categories
+# by decreasing frequency (checked against the headlines of each id).
+HUFFPOST_V2_CATEGORIES = (
+    "POLITICS", "WELLNESS", "ENTERTAINMENT", "TRAVEL", "STYLE & BEAUTY", "PARENTING",
+    "HEALTHY LIVING", "QUEER VOICES", "FOOD & DRINK", "BUSINESS", "COMEDY", "SPORTS",
+    "BLACK VOICES", "HOME & LIVING", "PARENTS", "THE WORLDPOST", "WEDDINGS", "WOMEN", "IMPACT",
+    "DIVORCE", "CRIME", "MEDIA", "WEIRD NEWS", "GREEN", "WORLDPOST", "RELIGION", "STYLE",
+    "SCIENCE", "WORLD NEWS", "TASTE", "TECH", "MONEY", "ARTS", "FIFTY", "GOOD NEWS",
+    "ARTS & CULTURE", "ENVIRONMENT", "COLLEGE", "LATINO VOICES", "CULTURE & ARTS", "EDUCATION",
+)  # fmt: skip
+
+
+def split_of(text: str, val: int = 15, test: int = 15) -> str:
+    """A fixed train/val/test assignment from a hash of the text (stable across runs)."""
+    bucket = zlib.crc32(text.encode("utf-8")) % 100
+    return "test" if bucket < test else "val" if bucket < test + val else "train"
+
+
+def load_huffpost_headlines(data: Path, split: str) -> list[Story]:
+    """The few-shot HuffPost sample: headlines only (no description), one part of the split."""
+    mapping = label_map("huffpost")
+    out = []
+    with (data / "huffpost_fewshot" / "huffpost.json").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            slug = mapping.get(HUFFPOST_V2_CATEGORIES[rec["label"]])
+            text = rec["raw"].strip()
+            if slug and text and split_of(text) == split:
+                out.append(Story(text, "", "en", frozenset([slug]), "huffpost-headlines"))
+    return out
+
+
+def load_uci_news(data: Path, per_class: int = 1000) -> list[Story]:
+    """UCI News Aggregator headlines, test only: the first headline met of each story cluster (the
+    dataset repeats one event under many outlets' headlines), then per category the ``per_class``
+    clusters first in hash order, so the sample is fixed and spread over the whole period."""
+    mapping = label_map("uci_news")
+    seen: dict[str, tuple[str, str]] = {}
+    with (data / "uci_news" / "newsCorpora.csv").open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) != 8 or cols[4] not in mapping:
+                continue
+            seen.setdefault(cols[5], (cols[1], cols[4]))
+    by_class: dict[str, list[tuple[int, str]]] = {}
+    for story, (title, cat) in seen.items():
+        by_class.setdefault(cat, []).append((zlib.crc32(story.encode()), title))
+    out = []
+    for cat, items in sorted(by_class.items()):
+        slug = mapping[cat]
+        assert slug, f"uci_news label {cat} maps to no topic"
+        for _, title in sorted(items)[:per_class]:
+            out.append(Story(title, "", "en", frozenset([slug]), "uci-news"))
     return out
 
 

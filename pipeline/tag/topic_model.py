@@ -12,9 +12,12 @@ millisecond per story.
   share features), each hashed with CRC-32 into ``2**bits`` buckets, ``log1p`` counts, L2-normed.
 * Model: one logistic regression per top-level topic (multi-label, one-vs-rest), trained by
   ``scripts/train_topics.py`` with scikit-learn, which is needed for training only.
-* Calibration: each class's raw score goes through a Platt sigmoid fitted on out-of-fold scores
-  (cross-validation over the training data), so a score of 0.7 means about 70% of such stories
-  carried the topic in held-out data, and one threshold can be used across topics.
+* Calibration: each class's raw score goes through a Platt sigmoid fitted on a validation part
+  of the data the weights never saw, so a score of 0.7 means about 70% of such stories carried
+  the topic there, and one threshold can be used across topics.
+* Speed: the hashed buckets of a word and of its character n-grams are cached per process
+  (``_bucket``, ``_char_buckets``), as most words of a story were met before; the features are
+  the same as computed afresh (``tests/unit/test_topic_model.py`` checks it).
 
 The weights ship as ``data/topics/topic_model.npz`` (float16, compressed) and are loaded once per
 process (``load_model`` is cached); nothing is downloaded at run time. Data, licences and figures:
@@ -26,7 +29,8 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -47,37 +51,39 @@ def features(
     title: str | None, body: str, bits: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Hashed sparse features of a story: (bucket indices, L2-normalised log1p counts)."""
-    mask = (1 << bits) - 1
-    counts: dict[int, float] = {}
-    crc = zlib.crc32
-
-    def add(key: str) -> None:
-        h = crc(key.encode("utf-8")) & mask
-        counts[h] = counts.get(h, 0.0) + 1.0
-
     title_tokens = tokenize(fold(title or ""))[:40]
     # Folding a whole long article costs more than the rest: fold only what can hold MAX_WORDS.
     body_tokens = tokenize(fold((body or "")[: MAX_WORDS * 12]))[:MAX_WORDS]
-    for tok in title_tokens:
-        add("t " + tok)
+    ids = [_bucket("t " + tok, bits) for tok in title_tokens]
     words = title_tokens + body_tokens
-    previous = ""
-    for tok in words:
-        add("w " + tok)
-        if previous:
-            add("b " + previous + " " + tok)
-        previous = tok
+    ids += [_bucket("w " + tok, bits) for tok in words]
+    mask = (1 << bits) - 1
+    ids += [zlib.crc32(f"b {a} {b}".encode()) & mask for a, b in pairwise(words)]
     for tok in words[:MAX_CHAR_WORDS]:
-        padded = f"<{tok}>"
-        for n in CHAR_NGRAMS:
-            for i in range(len(padded) - n + 1):
-                add("c " + padded[i : i + n])
-    if not counts:
+        ids += _char_buckets(tok, bits)
+    if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    val = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-    norm = float(np.sqrt(np.dot(val, val)))
-    return idx, (val / norm).astype(np.float32)
+    idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+    val = np.log1p(counts.astype(np.float32))
+    return idx, (val / np.sqrt(np.dot(val, val))).astype(np.float32)
+
+
+# Words recur from story to story ("the", "minister", "said"): their hashed unigram and character
+# n-gram buckets are kept, so a story costs mostly its unseen words. Bounded; a few MB at most.
+@lru_cache(maxsize=1 << 16)
+def _bucket(key: str, bits: int) -> int:
+    return zlib.crc32(key.encode("utf-8")) & ((1 << bits) - 1)
+
+
+@lru_cache(maxsize=1 << 16)
+def _char_buckets(token: str, bits: int) -> tuple[int, ...]:
+    mask = (1 << bits) - 1
+    padded = f"<{token}>"
+    return tuple(
+        zlib.crc32(("c " + padded[i : i + n]).encode("utf-8")) & mask
+        for n in CHAR_NGRAMS
+        for i in range(len(padded) - n + 1)
+    )
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,19 @@ from pipeline.tag.topics_text import fold, tokenize
 from wire.models import TopicScore
 
 _EVIDENCE_PER_TOPIC = 8
-# Calibrated model scores (topic_model.py) at which the combined tagger adds a top-level topic,
-# confirms one the lexicon found, or falls back to the model's best when nothing else fired.
-MODEL_ADD = 0.6
+# How the combined tagger uses the calibrated model scores (topic_model.py); tuned on the training
+# data's validation part (scripts/train_topics.py --tune), never on a test set:
+# * MODEL_ADD: a top-level topic the model scores this high is added even without lexicon words;
+# * MODEL_EVIDENCE: from this score the model's word is added to a topic the lexicon found;
+# * MODEL_FALLBACK: the model's best topic is a candidate from this score up (whatever the
+#   lexicon found);
+# * LEXICON_WEIGHT: groups (top-level topics) are ranked by the model's score plus this share of
+#   the lexicon's best score in the group, so the model decides the order unless it is unsure and
+#   the lexicon has clear words (a lexicon hit alone no longer outranks a confident model).
+MODEL_ADD = 0.5
 MODEL_EVIDENCE = 0.3
-MODEL_FALLBACK = 0.15
+MODEL_FALLBACK = 0.1
+LEXICON_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -86,33 +94,55 @@ def tag_topics(title: str | None, body: str, lang: str | None = None) -> TopicTa
     return combine(lexicon, probs) if probs else lexicon
 
 
-def combine(lexicon: TopicTags, probs: dict[str, float]) -> TopicTags:
+def combine(
+    lexicon: TopicTags,
+    probs: dict[str, float],
+    *,
+    lexicon_weight: float = LEXICON_WEIGHT,
+    fallback: float = MODEL_FALLBACK,
+    add: float = MODEL_ADD,
+) -> TopicTags:
     """Lexicon tags plus the model's calibrated top-level scores.
 
     The lexicon keeps its finer topics and its words as evidence. A top-level topic the model
-    scores at ``MODEL_ADD`` or more is added (or its score raised to the model's); when neither
-    found anything, the model's best topic is kept from ``MODEL_FALLBACK`` up, so short stories
-    without a listed word still get a topic. Model evidence reads ``model:0.83``."""
+    scores at ``add`` or more is added (or its score raised to the model's), and the model's best
+    topic is always a candidate from ``fallback`` up, so short stories without a listed word still
+    get a topic and an incidental lexicon hit does not stand alone. Groups are ranked by the
+    model's score plus ``lexicon_weight`` times the lexicon's (module constants). Model evidence
+    reads ``model:0.83``."""
     data = topic_data()
-    scores = {ts.topic: ts.score for ts in lexicon.topic_scores}
+    lex_scores = {ts.topic: ts.score for ts in lexicon.topic_scores}
+    scores = dict(lex_scores)
     evidence = {slug: list(words) for slug, words in lexicon.evidence.items()}
     for slug, p in probs.items():
-        if p >= MODEL_ADD or (slug in scores and p >= MODEL_EVIDENCE):
+        if p >= add or (slug in scores and p >= MODEL_EVIDENCE):
             scores[slug] = max(scores.get(slug, 0.0), p)
             evidence.setdefault(slug, []).append(f"model:{p:.2f}")
-    if not scores:
-        slug, p = max(probs.items(), key=lambda kv: kv[1])
-        if p >= MODEL_FALLBACK:
-            scores[slug] = p
-            evidence[slug] = [f"model:{p:.2f}"]
+    best, p = max(probs.items(), key=lambda kv: kv[1])
+    if best not in scores and p >= fallback:
+        scores[best] = p
+        evidence[best] = [f"model:{p:.2f}"]
     if not scores:
         return lexicon
-    order = _order(data, scores, data.scoring.max_topics)
+    lexicon_best: dict[str, float] = defaultdict(float)
+    for slug, value in lex_scores.items():
+        top = _top(data, slug)
+        lexicon_best[top] = max(lexicon_best[top], value)
+    rank = {
+        top: probs.get(top, 0.0) + lexicon_weight * lexicon_best.get(top, 0.0)
+        for top in {_top(data, slug) for slug in scores}
+    }
+    order = _order(data, scores, data.scoring.max_topics, rank)
     return TopicTags(
         topics=order,
         topic_scores=[TopicScore(topic=s, score=round(scores[s], 3)) for s in order],
         evidence={s: evidence.get(s, []) for s in order},
     )
+
+
+def _top(data: TopicData, slug: str) -> str:
+    chain = data.ancestors(slug)
+    return chain[-1] if chain else slug
 
 
 def tag_topics_lexicon(title: str | None, body: str, lang: str | None = None) -> TopicTags:
@@ -240,19 +270,23 @@ class _Evidence:
         return list(dict.fromkeys(text for _, text in ranked))[:_EVIDENCE_PER_TOPIC]
 
 
-def _order(data: TopicData, scores: dict[str, float], limit: int) -> list[str]:
-    """Groups by top-level topic, strongest group first; finer topics before their ancestors.
+def _order(
+    data: TopicData, scores: dict[str, float], limit: int, rank: dict[str, float] | None = None
+) -> list[str]:
+    """Groups by top-level topic, strongest group first (by ``rank`` of the group's top-level slug
+    when given, else by its best score); finer topics before their ancestors.
 
     Whole groups are kept or dropped, so a finer topic never loses its parent to ``limit``
     (the strongest group is always kept)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for slug in scores:
-        chain = data.ancestors(slug)
-        groups[chain[-1] if chain else slug].append(slug)
+        groups[_top(data, slug)].append(slug)
+
+    def strength(top: str, members: list[str]) -> float:
+        return rank[top] if rank is not None else max(scores[m] for m in members)
+
     ordered: list[str] = []
-    for _, members in sorted(
-        groups.items(), key=lambda kv: (-max(scores[m] for m in kv[1]), kv[0])
-    ):
+    for _, members in sorted(groups.items(), key=lambda kv: (-strength(*kv), kv[0])):
         if ordered and len(ordered) + len(members) > limit:
             break
         depth = {m: len(data.ancestors(m)) for m in members}

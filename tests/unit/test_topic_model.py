@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.tag import topic_model
 from pipeline.tag.topic_model import MODEL_PATH, load_model, model_scores
-from pipeline.tag.topics import tag_topics, tag_topics_lexicon
+from pipeline.tag.topics import TopicTags, combine, tag_topics, tag_topics_lexicon
+from wire.models import TopicScore
 
 # Short stories written for this test (headline, one sentence), with the expected top level.
 STORIES = [
@@ -96,3 +97,73 @@ def test_lexicon_alone_when_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(topic_model, "load_model", lambda: None)
     title, body, _ = STORIES[1]
     assert tag_topics(title, body, "en") == tag_topics_lexicon(title, body, "en")
+
+
+def _reference_features(title: str, body: str, bits: int) -> dict[int, float]:
+    """The hashing scheme written out plainly, as the shipped weights were trained on it."""
+    import math
+    import zlib
+
+    from pipeline.tag.topics_text import fold, tokenize
+
+    counts: dict[int, int] = {}
+
+    def add(key: str) -> None:
+        h = zlib.crc32(key.encode("utf-8")) & ((1 << bits) - 1)
+        counts[h] = counts.get(h, 0) + 1
+
+    title_tokens = tokenize(fold(title))[:40]
+    words = title_tokens + tokenize(fold(body))[: topic_model.MAX_WORDS]
+    for tok in title_tokens:
+        add("t " + tok)
+    for i, tok in enumerate(words):
+        add("w " + tok)
+        if i:
+            add(f"b {words[i - 1]} {tok}")
+    for tok in words[: topic_model.MAX_CHAR_WORDS]:
+        padded = f"<{tok}>"
+        for n in topic_model.CHAR_NGRAMS:
+            for i in range(len(padded) - n + 1):
+                add("c " + padded[i : i + n])
+    values = {h: math.log1p(c) for h, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    return {h: v / norm for h, v in values.items()}
+
+
+def test_cached_features_match_the_trained_hashing_scheme() -> None:
+    title, body, _ = STORIES[3]
+    for _ in range(2):  # second round served from the per-word caches
+        idx, val = topic_model.features(title, body, 18)
+        got = dict(zip(idx.tolist(), val.tolist(), strict=True))
+        want = _reference_features(title, body, 18)
+        assert got.keys() == want.keys()
+        assert all(abs(got[h] - want[h]) < 1e-6 for h in want)
+
+
+def _tags(scores: dict[str, float]) -> TopicTags:
+    return TopicTags(
+        topics=list(scores),
+        topic_scores=[TopicScore(topic=t, score=s) for t, s in scores.items()],
+        evidence={t: ["word"] for t in scores},
+    )
+
+
+def test_confident_model_outranks_an_incidental_lexicon_hit() -> None:
+    # The lexicon found "minister" in a football story; the model is sure it is sport.
+    probs = {"sport": 0.92, "politics": 0.04}
+    tags = combine(_tags({"politics": 0.62}), probs)
+    assert tags.topics[0] == "sport"
+    assert "politics" in tags.topics  # the lexicon's topic is kept, only ranked lower
+    assert tags.evidence["sport"] == ["model:0.92"]
+
+
+def test_lexicon_decides_when_the_model_is_unsure() -> None:
+    probs = {"politics": 0.35, "economy-business-finance": 0.4}
+    tags = combine(_tags({"elections": 0.8, "politics": 0.8}), probs)
+    assert tags.topics[:2] == ["elections", "politics"]
+    assert "model:0.35" in tags.evidence["politics"]
+
+
+def test_model_fallback_only_above_its_floor() -> None:
+    assert combine(TopicTags(), {"sport": 0.05, "politics": 0.04}, fallback=0.1).topics == []
+    assert combine(TopicTags(), {"sport": 0.3, "politics": 0.04}).topics == ["sport"]

@@ -7,6 +7,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -153,3 +154,40 @@ def test_long_story_is_tagged_in_a_few_milliseconds() -> None:
         tag_topics("Ministers meet on border security", body, "en")
     per_story = (time.perf_counter() - start) / 20
     assert per_story < 0.02  # generous: about 1.5 ms on the development machine
+
+
+def _datasets_module() -> ModuleType:
+    scripts = str(Path(__file__).resolve().parents[2] / "scripts")
+    sys.path.insert(0, scripts)
+    try:
+        import topics_datasets
+    finally:
+        sys.path.remove(scripts)
+    return topics_datasets
+
+
+def test_every_public_label_is_mapped_to_a_taxonomy_topic_or_dropped() -> None:
+    ds = _datasets_module()
+    assert len(set(ds.HUFFPOST_V2_CATEGORIES)) == 41  # the 41 sections of the v2 dataset
+    tops = {slug for slug, t in taxonomy().items() if t.parent is None}
+    for dataset, labels in (
+        ("huffpost", ds.HUFFPOST_V2_CATEGORIES),
+        ("uci_news", ("b", "t", "e", "m")),
+        ("masakhanews", ("business", "sports", "politics", "health", "technology")),
+    ):
+        mapping = ds.label_map(dataset)
+        for label in labels:
+            assert label in mapping, (dataset, label)  # a missing label would drop silently
+            assert mapping[label] is None or mapping[label] in tops, (dataset, label)
+    # Desks and audience sections hold every topic: dropped, not mapped.
+    assert ds.label_map("huffpost")["WORLD NEWS"] is None
+    assert ds.label_map("huffpost")["BLACK VOICES"] is None
+
+
+def test_hash_split_is_fixed_and_proportioned() -> None:
+    ds = _datasets_module()
+    texts = [f"headline number {i}" for i in range(4000)]
+    parts = [ds.split_of(t) for t in texts]
+    assert parts == [ds.split_of(t) for t in texts]
+    assert 0.12 < parts.count("test") / 4000 < 0.18
+    assert 0.12 < parts.count("val") / 4000 < 0.18
