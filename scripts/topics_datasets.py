@@ -5,7 +5,9 @@ SOURCES (none is committed to git; fetch them into a data directory, default /tm
 * MasakhaNEWS, github.com/masakhane-io/masakhane-news (commit 819be052e79e), licence AFL-3.0.
   ``data/eng/{dev,test}.tsv`` -> ``DATA/masakhanews/eng/``, ``data/fra/{dev,test}.tsv`` ->
   ``DATA/masakhanews/fra/`` (columns category, headline, text, url). English articles are BBC News
-  (2022). The train.tsv files are over the snapshot size limit here and are not used.
+  (2022). The English train.tsv is over the snapshot size limit here and is not used. Nigerian
+  Pidgin ``data/pcm/{train,dev,test}.tsv`` -> ``DATA/masakhanews/pcm/`` (BBC News Pidgin, an
+  English-based creole: train and dev are trained on, test is a held-out figure).
 * SIB-200, github.com/dadelani/sib-200 (commit 593cea88519930f776c1a4), code
   Apache-2.0, sentences from Flores-200 (CC BY-SA 4.0). ``data/annotated/<lang>/*.tsv``
   -> ``DATA/sib200/<lang>/`` for eng_Latn, fra_Latn, pes_Arab, arb_Arab, urd_Arab, rus_Cyrl.
@@ -85,7 +87,7 @@ def lead(text: str, sentences: int = 2) -> str:
 def load_masakhanews(data: Path, lang: str, split: str, *, short: bool) -> list[Story]:
     mapping = label_map("masakhanews")
     path = data / "masakhanews" / lang / f"{split}.tsv"
-    code = {"eng": "en", "fra": "fr"}[lang]
+    code = {"eng": "en", "fra": "fr", "pcm": "pcm"}[lang]
     out = []
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):

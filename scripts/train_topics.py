@@ -13,6 +13,7 @@ scripts/topics_datasets.py and docs/topics-model.md):
 * MasakhaNEWS English dev split (BBC News 2022 articles, AFL-3.0), each article twice: the whole
   article and its headline + first two sentences (the short form newswire sees in feeds); 80% of
   the articles train, 20% validate.
+* MasakhaNEWS Nigerian Pidgin train and dev splits (BBC News Pidgin, AFL-3.0), whole and short.
 * The project's own dev set, ``tune`` split (tests/eval/topics_devset.jsonl).
 
 Not used for training or tuning (kept for evaluation, tests/eval/eval_topics_public.py): the
@@ -61,7 +62,13 @@ MODEL_LANGUAGES = ("en",)  # where the combined tagger uses the model: see docs/
 
 # Weight of one story of each source in training: news articles are what the tagger sees and
 # are few, so each counts more than a headline or an encyclopaedic sentence.
-SOURCE_WEIGHT = {"masakhanews-eng": 4.0, "devset": 2.0, "huffpost-headlines": 1.0, "sib200": 1.0}
+SOURCE_WEIGHT = {
+    "masakhanews-eng": 4.0,
+    "masakhanews-pcm": 2.0,  # BBC Pidgin news: news, but not quite English
+    "devset": 2.0,
+    "huffpost-headlines": 1.0,
+    "sib200": 1.0,
+}
 
 
 def _masakhanews_dev(data: Path, part: str) -> list[Story]:
@@ -81,6 +88,10 @@ def training_stories(data: Path) -> list[Story]:
     for lang in SIB_LANGS:
         stories += load_sib200(data, lang, "train")
     stories += _masakhanews_dev(data, "train")
+    if (data / "masakhanews" / "pcm").exists():
+        for split in ("train", "dev"):
+            for short in (False, True):
+                stories += load_masakhanews(data, "pcm", split, short=short)
     stories += load_devset("tune")
     stories += load_huffpost_headlines(data, "train")
     return stories
@@ -175,25 +186,24 @@ def tune(data: Path, model_path: Path) -> None:
         (s, tag_topics_lexicon(s.title, s.body, s.lang), model.scores(s.title, s.body)) for s in val
     ]
     groups = sorted({(s.source, bool(s.body) and len(s.body) > 400) for s in val})
-    print(
-        "lexicon_weight fallback add | "
-        + " | ".join(f"{g[0]}{'-full' if g[1] else ''}" for g in groups)
-    )
-    for lw in (0.0, 0.25, 0.5, 1.0, 2.0, 10.0):
-        for fb in (0.0, 0.1, 0.2):
-            for add in (0.5, 0.6, 0.7):
-                cells = []
-                for g in groups:
-                    right = none = n = 0
-                    for s, lex, probs in cached:
-                        if (s.source, bool(s.body) and len(s.body) > 400) != g:
-                            continue
-                        n += 1
-                        top = combine(lex, probs, lexicon_weight=lw, fallback=fb, add=add).topics
-                        none += not top
-                        right += bool(top) and _top_level(top[0]) in s.labels
-                    cells.append(f"{right / n:.3f}/{none / n:.3f}")
-                print(f"{lw:5} {fb:4} {add:4} | " + " | ".join(cells), flush=True)
+    names = [f"{g[0]}{'-full' if g[1] else ''}" for g in groups]
+    grid = [(lw, fb, add, join) for lw in (0.0, 0.1, 0.25, 0.5, 1.0) for fb in (0.0, 0.1, 0.2)
+            for add in (0.5, 0.7) for join in (0.1, 0.2, 0.3, 0.5)]  # fmt: skip
+    print("lexicon_weight fallback add join | " + " | ".join(names))
+    for lw, fb, add, join in grid:
+        cells = []
+        for g in groups:
+            right = none = n = 0
+            for s, lex, probs in cached:
+                if (s.source, bool(s.body) and len(s.body) > 400) != g:
+                    continue
+                n += 1
+                kw = {"lexicon_weight": lw, "fallback": fb, "add": add, "join": join}
+                top = combine(lex, probs, **kw).topics
+                none += not top
+                right += bool(top) and _top_level(top[0]) in s.labels
+            cells.append(f"{right / n:.3f}/{none / n:.3f}")
+        print(f"{lw:5} {fb:4} {add:4} {join:4} | " + " | ".join(cells), flush=True)
 
 
 def _top_level(slug: str) -> str:

@@ -51,15 +51,16 @@ _EVIDENCE_PER_TOPIC = 8
 # data's validation part (scripts/train_topics.py --tune), never on a test set:
 # * MODEL_ADD: a top-level topic the model scores this high is added even without lexicon words;
 # * MODEL_EVIDENCE: from this score the model's word is added to a topic the lexicon found;
-# * MODEL_FALLBACK: the model's best topic is a candidate from this score up (whatever the
-#   lexicon found);
+# * MODEL_FALLBACK: when the lexicon found nothing, the model's best topic is kept from this up;
+# * MODEL_JOIN: the model's best topic joins the lexicon's topics from this score up;
 # * LEXICON_WEIGHT: groups (top-level topics) are ranked by the model's score plus this share of
 #   the lexicon's best score in the group, so the model decides the order unless it is unsure and
 #   the lexicon has clear words (a lexicon hit alone no longer outranks a confident model).
 MODEL_ADD = 0.5
 MODEL_EVIDENCE = 0.3
 MODEL_FALLBACK = 0.1
-LEXICON_WEIGHT = 0.25
+MODEL_JOIN = 0.3
+LEXICON_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,15 @@ def combine(
     lexicon_weight: float = LEXICON_WEIGHT,
     fallback: float = MODEL_FALLBACK,
     add: float = MODEL_ADD,
+    join: float = MODEL_JOIN,
 ) -> TopicTags:
     """Lexicon tags plus the model's calibrated top-level scores.
 
     The lexicon keeps its finer topics and its words as evidence. A top-level topic the model
     scores at ``add`` or more is added (or its score raised to the model's), and the model's best
-    topic is always a candidate from ``fallback`` up, so short stories without a listed word still
-    get a topic and an incidental lexicon hit does not stand alone. Groups are ranked by the
+    topic is a candidate from ``join`` up beside the lexicon's topics (so an incidental lexicon hit
+    does not stand alone) and from ``fallback`` up when the lexicon found nothing (so short stories
+    without a listed word still get a topic). Groups are ranked by the
     model's score plus ``lexicon_weight`` times the lexicon's (module constants). Model evidence
     reads ``model:0.83``."""
     data = topic_data()
@@ -119,7 +122,7 @@ def combine(
             scores[slug] = max(scores.get(slug, 0.0), p)
             evidence.setdefault(slug, []).append(f"model:{p:.2f}")
     best, p = max(probs.items(), key=lambda kv: kv[1])
-    if best not in scores and p >= fallback:
+    if best not in scores and p >= (join if lex_scores else fallback):
         scores[best] = p
         evidence[best] = [f"model:{p:.2f}"]
     if not scores:

@@ -53,6 +53,9 @@ def test_sets(data: Path) -> dict[str, list[Story]]:
             data, "fra", "dev", short=False
         )
         + load_masakhanews(data, "fra", "test", short=False),
+        "masakhanews-pcm-test full (held-out split; train+dev trained)": load_masakhanews(
+            data, "pcm", "test", short=False
+        ),
         "huffpost headlines test (held-out 15%; 70% trained)": load_huffpost_headlines(
             data, "test"
         ),
