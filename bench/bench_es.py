@@ -1,0 +1,146 @@
+"""Elasticsearch's CPU per story for what the indexer asks of it (issue 16, JVM settings).
+
+``bench_e2e.py`` reads the Elasticsearch JVM's CPU over a whole pipeline run, where it
+moves with everything else on the machine. This isolates it: real stories (the chain
+run once by ``newswire process`` over N pages of ../shared/corpus/html) are written at a
+steady rate the way the indexer writes them (the same-event candidate search, the bulk,
+the alert hook), in a fresh namespace per trial, and the JVM's CPU over the trial (from
+``/proc``, its idle rate measured just before subtracted) is divided by the stories.
+Elasticsearch's own counters over the trial (refreshes, merges, queries, GC) are printed
+beside it. Index settings can be varied per trial (``--refresh``, ``--bulk-refresh``);
+node and JVM settings are compared by running this against two stacks in turn
+(``NEWSWIRE_HOME``, ``NEWSWIRE_ELASTICSEARCH_URL``/``_PORT`` pick the stack).
+
+``--live`` dates every story now, so all go to one yearly index as live news does; the
+corpus spans 2006-2026, so without it a trial writes to about 20 yearly indices, each
+refreshed every second, as the end-to-end benchmark's rounds do.
+
+Run: ``python bench/bench_es.py [--pages N] [--rate R] [--batch B] [--trials T] [--live]
+[--refresh 5s | --refresh=-1 --bulk-refresh]`` with the stack up. The first trial after
+Elasticsearch starts includes the JVM's warm-up (JIT): compare later ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from e2e_support import jvm_pids, tree_cpu
+from namespace import namespaced, remove
+
+from newswire.alerts import alert_hook
+from pipeline.index.events import EventGrouper
+from pipeline.index.writer import Writer
+from tests.support.corpus_sites import CORPUS_HTML, corpus_pages, strip_canonical
+from wire.models import Article
+
+
+def stories(pages: int, workdir: Path) -> list[str]:
+    """The articles (JSON lines) of the first ``pages`` corpus pages, through the chain."""
+    raw, out = workdir / "raw.jsonl", workdir / "articles.jsonl"
+    with raw.open("w") as fh:
+        for i, (name, body) in enumerate(list(corpus_pages())[:pages]):
+            html = strip_canonical(body).decode("utf-8", "replace")
+            fh.write(json.dumps({"url": f"https://site{i % 20}.example/{name}", "html": html}))
+            fh.write("\n")
+    command = [sys.executable, "-m", "newswire", "process", "-i", str(raw), "-o", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    return out.read_text().splitlines()
+
+
+def node_stats(url: str) -> dict[str, int]:
+    with urllib.request.urlopen(url + "/_nodes/_local/stats/indices,jvm") as resp:
+        node = next(iter(json.load(resp)["nodes"].values()))
+    ind, gc = node["indices"], node["jvm"]["gc"]["collectors"].values()
+    return {
+        "refreshes": ind["refresh"]["total"],
+        "refresh_ms": ind["refresh"]["total_time_in_millis"],
+        "merge_ms": ind["merges"]["total_time_in_millis"],
+        "index_ms": ind["indexing"]["index_time_in_millis"],
+        "queries": ind["search"]["query_total"],
+        "query_ms": ind["search"]["query_time_in_millis"],
+        "gc_ms": sum(c["collection_time_in_millis"] for c in gc),
+    }
+
+
+def es_cpu() -> float:
+    return tree_cpu(jvm_pids()["elasticsearch"])
+
+
+def trial(lines: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    settings = namespaced("esbench")
+    writer = Writer(settings)
+    writer.setup()
+    if args.refresh:  # the template's refresh_interval for this trial's indices
+        name = f"{settings.index_prefix}-articles"
+        got = writer.client.indices.get_index_template(name=name)["index_templates"][0]
+        body = {k: v for k, v in got["index_template"].items() if "_date" not in k}
+        body["template"]["settings"]["index"]["refresh_interval"] = args.refresh
+        writer.client.indices.put_index_template(name=name, **body)
+    if args.bulk_refresh:  # each bulk refreshes the indices it wrote to
+        bulk = writer.client.bulk
+        writer.client.bulk = lambda **kw: bulk(**{**kw, "refresh": True})  # type: ignore[method-assign]
+    events, hook = EventGrouper.from_settings(settings), alert_hook(settings)
+    articles = [Article.model_validate_json(line) for line in lines]
+    if args.live:
+        now = datetime.now(UTC)
+        articles = [a.model_copy(update={"published_at": now}) for a in articles]
+    try:
+        before = es_cpu()
+        time.sleep(5)
+        idle = (es_cpu() - before) / 5
+        stats0, cpu0, start = node_stats(settings.elasticsearch_url), es_cpu(), time.monotonic()
+        for n, i in enumerate(range(0, len(articles), args.batch)):
+            time.sleep(max(0.0, start + n * args.batch / args.rate - time.monotonic()))
+            batch = articles[i : i + args.batch]
+            events.assign(batch)
+            writer.bulk(batch)
+            hook.indexed([a for a in batch if not a.merged_into])
+        time.sleep(2)  # the last scheduled refreshes
+        wall, cpu = time.monotonic() - start, es_cpu() - cpu0
+        stats1 = node_stats(settings.elasticsearch_url)
+    finally:
+        hook.close()
+        remove(settings)
+    return {
+        "stories": len(articles),
+        "es_ms_per_story": round(1000 * (cpu - idle * wall) / len(articles), 1),
+        "idle_cpu_s_per_s": round(idle, 3),
+        **{k: stats1[k] - stats0[k] for k in stats0},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=560)
+    parser.add_argument("--rate", type=float, default=10.0, help="stories per second")
+    parser.add_argument("--batch", type=int, default=5, help="stories per bulk")
+    parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--live", action="store_true", help="every story dated now")
+    parser.add_argument("--refresh", default="", help="refresh_interval instead of 1s")
+    parser.add_argument("--bulk-refresh", action="store_true", help="refresh=true on bulks")
+    args = parser.parse_args()
+    if not CORPUS_HTML.is_dir():
+        print(f"skipped: no corpus at {CORPUS_HTML} (the shared corpus is not mounted)")
+        return
+    with tempfile.TemporaryDirectory(prefix="newswire-es-") as work:
+        lines = stories(args.pages, Path(work))
+    print(f"{len(lines)} stories at {args.rate:g}/s in bulks of {args.batch}", flush=True)
+    for n in range(args.trials):
+        print(json.dumps({"trial": n, **trial(lines, args)}), flush=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
