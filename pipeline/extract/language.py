@@ -12,7 +12,7 @@ uncompressed in ``langid-<key>.bin`` beside the gazetteer's cache (``pipeline.ca
 directory, sealed with a digest that is checked at every read, written atomically, built
 once by processes starting together, ``python -m pipeline.extract.language [DIR]`` for an
 image build). A process maps the file instead of reading it: the arrays are used where they
-lie, shared by every process through the page cache (0.05-0.1 s, mostly the digest). The
+lie, shared by every process through the page cache (0.1-0.2 s, most of it the digest). The
 file holds raw arrays and a marshal header of plain builtins, nothing that runs code.
 """
 
@@ -65,7 +65,8 @@ class _Identifier(Protocol):
 
 
 FORMAT = 1
-"""Raise when the cache file's layout changes."""
+"""Raise when ``encode_model``/``read_model`` change the file's layout: the key holds no code
+(an edit to this module's rules must not rewrite a 68 MB file), only this number."""
 MAGIC = b"newswire-langid\n"
 _HEAD = len(MAGIC) + cache_file.DIGEST_SIZE  # where the payload starts in the file
 _ALIGN = 64
@@ -111,8 +112,8 @@ def model_file() -> Path:
 
 
 def cache_key(model: Path) -> str:
-    """Hash of what the cache file depends on: its layout, the byte order, py3langid's
-    version and model file, and the code that writes and reads it."""
+    """Hash of what the cache file depends on: its layout (``FORMAT``), the byte order, and
+    py3langid's version and model file."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"format {FORMAT} {sys.byteorder} marshal {marshal.version}\n".encode())
     try:
@@ -120,8 +121,6 @@ def cache_key(model: Path) -> str:
     except PackageNotFoundError:
         h.update(b"py3langid unknown\n")
     h.update(model.read_bytes())
-    h.update(Path(__file__).read_bytes())
-    h.update(Path(cache_file.__file__).read_bytes())
     return h.hexdigest()
 
 
