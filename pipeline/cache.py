@@ -179,3 +179,21 @@ def load_or_build(
         return value
     finally:
         os.close(lock)  # releases the flock
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.cache [DIR]``: write every cache file now (the gazetteer's and the
+    language model's), e.g. in an image build, so that no container builds them; with
+    ``NEWSWIRE_TAG_CACHE_DIR`` pointing there a read-only directory is fine (loading never
+    writes). Exits non-zero when a file could not be written."""
+    import sys
+
+    from pipeline.extract import language
+    from pipeline.tag.geo import store
+
+    args = sys.argv[1:] if argv is None else argv
+    return store.main(args) or language.main(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
