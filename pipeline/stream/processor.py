@@ -22,9 +22,10 @@ Anything that fails becomes a dead letter with its reason, and the stream goes o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, cast
 
 import faust
 
@@ -33,12 +34,19 @@ from pipeline.dedup import Deduplicator
 from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processes
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
+from pipeline.stream.offsets import SafeCommitConsumer, use_safe_commits
 from wire.clients import KAFKA_COMPRESSION
 from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
 from wire.models import Article, DeadLetter, read_record
 from wire.settings import Settings
 
 log = logging.getLogger(__name__)
+
+STALL_CHECK_SECONDS = 5.0
+"""How often an idle processor looks for a stalled partition (pipeline.stream.offsets)."""
+
+DEDUP_IN_FLIGHT = 256
+"""Dedup outputs awaiting Kafka's acknowledgement at most (back-pressure on the stage)."""
 
 
 def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
@@ -66,6 +74,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         consumer_max_fetch_size=settings.max_raw_bytes + 1024 * 1024,
         producer_compression_type=KAFKA_COMPRESSION,
     )
+    use_safe_commits(app)  # before any topic: see pipeline.stream.offsets
     raw_topic = app.topic(settings.topic_raw, value_serializer="raw", key_serializer="raw")
     articles = app.topic(settings.topic_articles, value_serializer="raw", key_serializer="raw")
     dlq = app.topic(settings.topic_dlq, value_serializer="raw", key_serializer="raw")
@@ -120,7 +129,10 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     # page was in an extraction process therefore had its offset committed with no output.
     # So the streams do not ack by themselves (``noack``): an event is acked only after
     # Kafka acknowledged its result (article or dead letter), never on any other path.
-    @app.agent(raw_topic, name="process-raw", concurrency=pool.workers)
+    # Two actors per extraction process: one page waits in the pool while another runs,
+    # so no process idles during a Kafka round trip; acks stay safe out of order
+    # (pipeline.stream.offsets commits below the lowest item in flight).
+    @app.agent(raw_topic, name="process-raw", concurrency=2 * pool.workers)
     async def process_raw(stream: faust.StreamT[Any]) -> None:
         async for event in _unacked(stream).events():
             msg = event.message
@@ -128,10 +140,33 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
             await handle(event.key, event.value, where)
             await stream.ack(event)
 
+    # Decisions run one at a time, in the topic's order; waiting for Kafka to acknowledge
+    # each output overlaps the next decisions (so the producer batches them), and events
+    # are acked in order, each only after its output was acknowledged (see above).
     @app.agent(to_dedup, name="dedup")
     async def dedup(stream: faust.StreamT[Any]) -> None:
-        async for event in _unacked(stream).events():  # acked after its output: see above
-            await decide(event)
+        outputs: asyncio.Queue[tuple[Any, Awaitable[Any] | None]] = asyncio.Queue(DEDUP_IN_FLIGHT)
+        acker = asyncio.ensure_future(ack_in_order(stream, outputs))
+        try:
+            async for event in _unacked(stream).events():
+                if acker.done():
+                    acker.result()  # its failure (Kafka refused a dead letter) stops the stage
+                await outputs.put((event, await decide(event)))
+        finally:
+            acker.cancel()  # events not acked yet are read again: replays re-index
+
+    async def ack_in_order(
+        stream: Any, outputs: asyncio.Queue[tuple[Any, Awaitable[Any] | None]]
+    ) -> None:
+        while True:
+            event, delivery = await outputs.get()
+            if delivery is not None:
+                try:
+                    await acknowledged(delivery)
+                except Exception as exc:  # refused by Kafka: a dead letter, not a lost story
+                    await dedup_letter(event, exc)
+                else:
+                    STAGE_OUT.labels("dedup").inc()
             await stream.ack(event)
 
     async def dedup_letter(event: Any, exc: Exception) -> None:
@@ -144,8 +179,8 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
         )  # fmt: skip
         await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
 
-    async def decide(event: Any) -> None:
-        """One article through dedup; returns once Kafka acknowledged what it produced."""
+    async def decide(event: Any) -> Awaitable[Any] | None:
+        """One article through dedup; returns the delivery of what it sent, if anything."""
         STAGE_IN.labels("dedup").inc()
         try:
             with STAGE_DURATION.labels("dedup").time():
@@ -153,25 +188,33 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
                 outcome, indexed = deduplicator.route(article)
         except Exception as exc:  # a dead letter, never a stopped stage
             await dedup_letter(event, exc)
-            return
+            return None
         if not outcome.indexed:
             log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
                      outcome.decision.method)  # fmt: skip
         if indexed is None:
-            return  # a copy already known under this URL: nothing changes
+            return None  # a copy already known under this URL: nothing changes
         try:
-            sent = await articles.send(
+            sent: Awaitable[Any] = await articles.send(
                 key=story_of(indexed).encode(), value=indexed.to_json_bytes()
             )
-            await acknowledged(sent)
-        except Exception as exc:  # refused by Kafka: a dead letter, not a lost story
+        except Exception as exc:  # refused before it was queued: a dead letter
             await dedup_letter(event, exc)
-            return
-        STAGE_OUT.labels("dedup").inc()
+            return None
+        return sent
 
     @app.on_before_shutdown.connect
     def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         pool.close()
+
+    @app.timer(STALL_CHECK_SECONDS)  # type: ignore[untyped-decorator]
+    async def heal_stalled_partitions() -> None:
+        consumer = cast(SafeCommitConsumer, app.consumer)
+        await consumer.learn_log_starts()
+        healed = await consumer.heal_stalls()
+        if healed:
+            log.warning("sought back stalled partitions to their committed offsets: %s",
+                        ", ".join(f"{tp.topic}[{tp.partition}]" for tp in healed))  # fmt: skip
 
     @app.timer(settings.dedup_sweep_seconds)  # type: ignore[untyped-decorator]
     async def sweep_dedup_state() -> None:

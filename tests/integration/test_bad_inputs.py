@@ -64,12 +64,6 @@ def _letters(settings: Settings) -> list[dict[str, object]]:
     return out
 
 
-@pytest.mark.skipif(
-    os.environ.get("NEWSWIRE_RUN_FLAKY") != "1",
-    reason="intermittent (2 of 6 runs): after the processor's dedup stage re-reads its "
-    "topic (a redelivery seen in the log), the second `newswire run` can stall before idle "
-    "or miss one dedup-stage letter; open in issue 13. NEWSWIRE_RUN_FLAKY=1 runs it.",
-)
 def test_poison_on_every_topic_is_dead_lettered_and_the_stream_goes_on(
     tmp_path: Path, namespace: dict[str, str]
 ) -> None:

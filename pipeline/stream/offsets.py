@@ -1,0 +1,185 @@
+"""Which offsets the processor commits: faust's rule, closed where it loses items.
+
+faust commits, per partition, the end of the first consecutive run of acknowledged
+offsets. These paths commit past an item whose result was never produced, or stall
+(issue 13, 7: "never commit an offset before the item's result is acknowledged"):
+
+1. **A hole at the head.** faust tolerates one offset missing between the committed
+   offset and the first acked one (``min(acked) - committed > 1``), and checks nothing
+   when no offset was committed yet (or the committed offset is 0). With concurrent
+   actors (``process-raw``), item 10 may still be extracting when item 11 is acked:
+   faust commits 12, and a crash then loses item 10.
+2. **Items skipped unread.** A stream drops the messages it holds while flow control is
+   stopped (start-up, a rebalance) or that were fetched under an earlier consumer
+   generation, and *acks* them so that lag does not grow: the next commit can pass them.
+3. **A fresh partition read past at start.** aiokafka's ``seek_to_committed`` seeks only
+   where the committed offset is above 0, so on a partition nothing was committed on yet
+   the position stays past records fetched and dropped before the seek (2.).
+4. **Dropped again after the seek.** faust's fetch loop, still walking a batch fetched
+   before the seek, moves its read offset past the seek, and then discards the
+   re-fetched records as already read.
+5. **A record never handed over.** Now and then (about one start in five on a loaded
+   machine, with records waiting on several partitions) a partition's next record is
+   not handed to the streams at all after start-up: the processor idles with a lag that
+   never drains. The root cause, in the faust/aiokafka fetch path, is not pinned down.
+
+Seen in ``tests/integration/test_bad_inputs.py`` (one poison record per topic waiting
+before start): a stall before idle, or one record committed without its dead letter.
+
+So this consumer:
+
+* commits only from the next offset to commit, once that item is done: the committed
+  offset, or the log's start where retention removed the records between (read from the
+  broker when needed, :meth:`SafeCommitConsumer.learn_log_starts`), and never at or
+  past the lowest offset still in flight on the partition (1.);
+* ignores the ack of a message no stream took: faust marks a message ``tracked`` when a
+  stream takes it, and a skipped one never is (2.);
+* seeks the streams' partitions with no committed offset to their beginning, the
+  group's ``auto_offset_reset=earliest`` (3.);
+* resumes fetching the streams' partitions only once the streams accept records, after
+  the seek, so nothing is fetched to be dropped (2., 4.);
+* heals a stalled partition every few seconds (:meth:`SafeCommitConsumer.heal_stalls`):
+  when no item is in flight anywhere, yet a partition has records past its next offset
+  to commit and nothing new was handed to the streams since the previous check, it is
+  sought back to that offset (4., 5.).
+
+At worst an item is processed twice, which the pipeline treats as a replay; never is one
+committed without its result. The rest is faust's: commit intervals, gap folding,
+rebalances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+
+
+def lowest_in_flight(messages: Iterable[Any], tp: TP) -> int | None:
+    """The lowest offset on ``tp`` a stream took and has not acked, if any."""
+    return min((m.offset for m in messages if m.tp == tp and not m.acked), default=None)
+
+
+def split_at(acked: list[int], first_in_flight: int | None) -> list[int]:
+    """Remove from ``acked`` (in place) and return the offsets at or past the first item
+    still in flight: they may not be committed until that item is acked."""
+    if first_in_flight is None:
+        return []
+    held = [offset for offset in acked if offset >= first_in_flight]
+    if held:
+        acked[:] = [offset for offset in acked if offset < first_in_flight]
+    return held
+
+
+class SafeCommitConsumer(faust_aiokafka.Consumer):
+    """faust's aiokafka consumer, committing only offsets whose items are all done."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._held: set[TP] = set()  # stream partitions to resume with the flow
+        self._suspects: dict[TP, int | None] = {}  # partition -> read offset last check
+        self._log_start: dict[TP, int] = {}  # partition -> first offset in the log, if read
+        super().__init__(*args, **kwargs)
+
+    def resume_partitions(self, tps: Iterable[TP]) -> None:
+        """Changelog partitions at once (table recovery reads them); the streams' only
+        once the streams accept records: until then faust would fetch and drop them."""
+        tps = set(tps)
+        streams = {tp for tp in tps if not self._is_changelog_tp(tp)}
+        if streams and not self.app.flow_control.is_active():
+            self._held |= streams
+            tps -= streams
+        super().resume_partitions(tps)
+
+    def pause_partitions(self, tps: Iterable[TP]) -> None:
+        tps = set(tps)
+        self._held -= tps
+        super().pause_partitions(tps)
+
+    def resume_flow(self) -> None:
+        super().resume_flow()
+        if self._held and self.app.flow_control.is_active():
+            held, self._held = self._held & self.assignment(), set()
+            super().resume_partitions(held)
+
+    async def heal_stalls(self) -> list[TP]:
+        """Seek back the partitions that have stalled (5. above); returns them."""
+        if not (self.flow_active and self.app.flow_control.is_active()) or any(
+            not m.acked for m in self._unacked_messages
+        ):
+            self._suspects.clear()  # busy, or not consuming: nothing can be judged
+            return []
+        acking = self.app.topics.acks_enabled_for
+        active = self._active_partitions or set()
+        candidates = [tp for tp in self.assignment() if tp in active and acking(tp.topic)]
+        ends = await self.highwaters(*candidates) if candidates else {}
+        stalled = {
+            tp: self._read_offset.get(tp)
+            for tp in candidates
+            if (ends.get(tp) or 0) > (self._head(tp) or 0)
+        }
+        healed = [tp for tp, read in stalled.items() if self._suspects.get(tp, -2) == read]
+        self._suspects = {tp: read for tp, read in stalled.items() if tp not in healed}
+        for tp in healed:
+            committed = self._committed_offset.get(tp)
+            if committed:
+                await self.seek(tp, committed)
+            else:
+                await self._thread.seek_to_beginning(faust_aiokafka.ensure_aiokafka_TP(tp))
+                self._read_offset[tp] = None
+        return healed
+
+    def ack(self, message: Any) -> bool:
+        if not message.tracked:  # skipped by a stream unread: it is fetched again
+            return False
+        return bool(super().ack(message))
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed: Mapping[TP, int] = await super().seek_to_committed()
+        acking = self.app.topics.acks_enabled_for
+        fresh = [tp for tp, offset in committed.items() if not offset and acking(tp.topic)]
+        if fresh:
+            await self._thread.seek_to_beginning(*map(faust_aiokafka.ensure_aiokafka_TP, fresh))
+        return committed
+
+    def _new_offset(self, tp: TP) -> int | None:
+        acked: list[int] = self._acked[tp]
+        held = split_at(acked, lowest_in_flight(self._unacked_messages, tp))
+        if acked and self._head(tp) not in acked:
+            held += acked  # the next offset to commit is not done (1.): nothing moves
+            acked.clear()
+        try:
+            offset: int | None = super()._new_offset(tp)
+        finally:
+            acked.extend(held)  # faust sorts the list before each use
+        return offset
+
+    def _head(self, tp: TP) -> int | None:
+        """The first offset of ``tp`` not committed yet, if known: the committed offset,
+        or the log's start where that is later (retention deleted the records between;
+        faust maps a committed 0 to None too)."""
+        committed: int | None = self._committed_offset.get(tp)
+        start = self._log_start.get(tp)
+        if start is None:
+            return committed
+        return start if committed is None else max(committed, start)
+
+    async def learn_log_starts(self) -> None:
+        """Read the log start of each partition whose next offset to commit is unknown or
+        not acked while later ones are: the one case faust's hole tolerance was for."""
+        waiting = [tp for tp, acked in self._acked.items() if acked and self._head(tp) not in acked]
+        if waiting:
+            self._log_start.update(await self.earliest_offsets(*waiting))
+
+
+class SafeCommitTransport(faust_aiokafka.Transport):
+    """The aiokafka transport with :class:`SafeCommitConsumer`."""
+
+    Consumer: ClassVar[type[Any]] = SafeCommitConsumer
+
+
+def use_safe_commits(app: Any) -> None:
+    """Give ``app`` the safe-commit transport; call before the app creates any topic
+    (``app.topic`` reaches the transport)."""
+    app.transport = SafeCommitTransport(app.conf.broker_consumer, app)
