@@ -78,7 +78,10 @@ class Roles:
         self.pyspy = pyspy
         self.started = time.monotonic()
         for name, argv in argvs.items():
-            command = [sys.executable, "-m", "newswire", *argv, "--log-level", "warning"]
+            # the venv's console script, as deployed: each extraction process re-runs it
+            # as __mp_main__ (spawn), a start-up cost ``python -m newswire`` would hide
+            script = str(Path(sys.executable).with_name("newswire"))
+            command = [script, *argv, "--log-level", "warning"]
             if pyspy is not None:
                 pyspy.mkdir(parents=True, exist_ok=True)
                 spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
