@@ -75,8 +75,13 @@ class RssConnector(PollingConnector[RssConfig]):
         if resp.not_modified:
             return Page(cursor=cursor, stats={"not_modified": 1})
         parsed = feedparser.parse(resp.content, response_headers=dict(resp.headers))
-        if not parsed.entries and parsed.get("bozo"):
-            reason = f"not a feed ({parsed.get('bozo_exception')})"
+        # feedparser reads an empty body, or a document it cannot place as RSS or Atom,
+        # without complaint (no ``bozo``): only a recognised feed may have no entries.
+        if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+            why = parsed.get("bozo_exception") or (
+                "an empty body" if not resp.content.strip() else "no RSS or Atom document"
+            )
+            reason = f"not a feed ({why})"
             if worked:
                 raise bad_payload(resp, reason)
             raise FatalSourceError(f"{url}: {reason}")

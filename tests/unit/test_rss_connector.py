@@ -97,6 +97,23 @@ def test_a_feed_that_worked_and_now_serves_a_page_is_a_bad_payload() -> None:
     assert cut_error.value.payload == broken.encode()
 
 
+def test_an_empty_answer_where_a_feed_was_is_a_bad_payload_not_no_items() -> None:
+    site = Site(stories=make_stories(1))
+    with http_server() as srv:
+        site.base = srv.base
+        srv.routes["/feed.xml"] = Reply(200, site.feed())
+        conn = _connector(srv.url("/feed.xml"))
+        cursor = conn.poll({}).cursor
+        for body in ("", "<html></html>"):  # feedparser reads both without complaint
+            srv.routes["/feed.xml"] = Reply(200, body, {"Content-Type": "application/rss+xml"})
+            with pytest.raises(BadPayload, match="not a feed"):
+                conn.poll(cursor)
+        # a recognised feed with no entries is just that: no items
+        empty = '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
+        srv.routes["/feed.xml"] = Reply(200, empty, {"Content-Type": "application/rss+xml"})
+        assert conn.poll(cursor).items == []
+
+
 def _big_feed(first: int, last: int) -> str:
     """An RSS feed listing entries ``last`` down to ``first`` (newest first)."""
     items = "".join(
