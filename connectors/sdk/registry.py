@@ -22,11 +22,19 @@ class UnknownConnector(LookupError):
 @lru_cache(maxsize=1)
 def available() -> dict[str, str]:
     """Connector name -> ``module:Class`` for every registered connector."""
-    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+    return {name: ep.value for name, ep in _entry_points().items()}
+
+
+@lru_cache(maxsize=1)
+def _entry_points() -> dict[str, Any]:
+    """The group's entry points, read once per process: ``entry_points()`` reads every
+    installed distribution's metadata (about 30 ms here), and a sources file asks once
+    per entry (a 20,000-entry file took minutes)."""
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
 def load(name: str) -> type[Connector[Any]]:
-    for ep in entry_points(group=GROUP, name=name):
+    if (ep := _entry_points().get(name)) is not None:
         cls = ep.load()
         if not (isinstance(cls, type) and issubclass(cls, Connector)):
             raise TypeError(f"entry point {name!r} ({ep.value}) is not a Connector subclass")

@@ -15,6 +15,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -230,6 +231,33 @@ def test_a_sources_file_of_2000_entries_loads(tmp_path: Path) -> None:
     entry = "  - id: s{i}\n    connector: rss\n    config: {{url: 'https://s{i}.test/feed'}}\n"
     path.write_text("sources:\n" + "".join(entry.format(i=i) for i in range(2_000)))
     assert len(load_sources(path)) == 2_000  # its speed is a bench matter, not a test's
+
+
+def test_a_sources_file_reads_the_installed_connectors_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # entry_points() reads every installed distribution's metadata: once per entry made a
+    # 20,000-entry file take minutes to load
+    from connectors.sdk import registry
+
+    calls: list[object] = []
+
+    def counted(**kwargs: object) -> object:
+        calls.append(kwargs)
+        return entry_points(**kwargs)
+
+    monkeypatch.setattr(registry, "entry_points", counted)
+    registry._entry_points.cache_clear()
+    registry.available.cache_clear()
+    path = tmp_path / "sources.yaml"
+    entry = "  - id: s{i}\n    connector: rss\n    config: {{url: 'https://s{i}.test/feed'}}\n"
+    path.write_text("sources:\n" + "".join(entry.format(i=i) for i in range(50)))
+    try:
+        assert len(load_sources(path)) == 50
+        assert len(calls) == 1
+    finally:
+        registry._entry_points.cache_clear()
+        registry.available.cache_clear()
 
 
 @pytest.mark.parametrize(
