@@ -210,8 +210,12 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     @app.timer(STALL_CHECK_SECONDS)  # type: ignore[untyped-decorator]
     async def heal_stalled_partitions() -> None:
         consumer = cast(SafeCommitConsumer, app.consumer)
-        await consumer.learn_log_starts()
-        healed = await consumer.heal_stalls()
+        try:
+            await consumer.learn_log_starts()
+            healed = await consumer.heal_stalls()
+        except Exception as exc:  # Kafka unreachable, a rebalance: look again next time
+            log.info("stall check skipped: %s: %s", type(exc).__name__, exc)
+            return
         if healed:
             log.warning("sought back stalled partitions to their committed offsets: %s",
                         ", ".join(f"{tp.topic}[{tp.partition}]" for tp in healed))  # fmt: skip
