@@ -24,10 +24,18 @@ from wire.models import Article, MergeTarget
 
 
 def fingerprint_article(article: Article, config: DedupConfig = DEFAULT_CONFIG) -> Fingerprint:
-    """The fingerprint of a processed article; undated stories use their fetch time."""
+    """The fingerprint of a processed article; undated stories use their fetch time. The
+    fetch time rides along: it orders the versions of one URL (``rules``)."""
     when = article.published_at or article.fetched_at or article.processed_at
     return fingerprint(
-        article.id, article.url, article.source.id, article.title, article.body, when, config
+        article.id,
+        article.url,
+        article.source.id,
+        article.title,
+        article.body,
+        when,
+        config,
+        fetched_at=article.fetched_at,
     )
 
 

@@ -117,6 +117,9 @@ class Fingerprint:
     digest: str = ""
     """A short hash of the title and body tokens: tells a changed text at the same URL (a
     revision) from the same text again (a replay or re-poll)."""
+    fetched: int = 0
+    """When this text was fetched, epoch seconds (0: unknown). Orders the versions of one
+    URL: stage 1 extracts pages concurrently, so arrival at dedup is not fetch order."""
     legacy_band_keys: tuple[str, ...] = ()
     """Format 2's band keys of the same signature (``DedupConfig.legacy_lsh``): read only."""
     config: DedupConfig = field(default=DEFAULT_CONFIG, repr=False, compare=False)
@@ -168,15 +171,20 @@ def fingerprint(
     body: str,
     published_at: datetime,
     config: DedupConfig = DEFAULT_CONFIG,
+    *,
+    fetched_at: datetime | None = None,
 ) -> Fingerprint:
     """Compute all dedup keys of one story.
 
     ``url`` must already be canonical (``wire.urls.normalize_url``); ``published_at``
     must be timezone-aware: pass ``fetched_at`` when the story has no date, so the
-    title window and the race tie-break still have a time.
+    title window and the race tie-break still have a time. ``fetched_at`` (when this
+    text was fetched; None if unknown) orders revisions of one URL.
     """
     if published_at.tzinfo is None:
         raise ValueError("published_at must be timezone-aware")
+    if fetched_at is not None and fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
     words = text.tokens(body)
     content_key = None
     if len(words) >= config.min_content_tokens:
@@ -209,6 +217,7 @@ def fingerprint(
         sketch=sketch,
         token_count=len(words),
         digest=text_digest(title_words, words),
+        fetched=int(fetched_at.timestamp()) if fetched_at is not None else 0,
         legacy_band_keys=legacy_band_keys,
         config=config,
     )

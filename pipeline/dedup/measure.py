@@ -165,6 +165,7 @@ def state_bytes_per_story(bodies: Sequence[str], config: DedupConfig = DEFAULT_C
             body,
             WHEN,
             config,
+            fetched_at=WHEN,  # every article from a connector has one: its URL entry keeps it
         )
         dedup = Deduplicator(state, config)
         dedup.check(story, WHEN)
@@ -177,6 +178,7 @@ def state_bytes_per_story(bodies: Sequence[str], config: DedupConfig = DEFAULT_C
             f"CITY (Wire) — {body}\n\nCopyright 2025 Wire. All rights reserved.",
             WHEN,
             config,
+            fetched_at=WHEN,
         )
         if dedup.check(copy, WHEN).decision.method == "minhash":
             copies.append(sum(json_size(key, value) for key, value in state.items()) - sizes[-1])

@@ -19,8 +19,11 @@ Order of the rules, first match wins, cheapest and most certain first:
      merge;
    * a new text (the newsroom corrected the story): a *revision*, indexed over the same
      document with ``revisions`` one higher and ``updated_at`` set (method ``revision``);
-   * an older text already superseded (a redelivery of an earlier version): ``skip``,
-     nothing is emitted, the index keeps the newer text.
+   * an older text already superseded (a redelivery of an earlier version, or a text
+     fetched before the recorded one that reached dedup after it: stage 1 extracts pages
+     concurrently): ``skip``, nothing is emitted, the index keeps the newer text. Which
+     text is newer is decided by fetch time (``Fingerprint.fetched``, recorded in the
+     URL's ``Version``), by arrival only when a fetch time is unknown or both are equal.
 2. ``content``: the same normalized body text -> merge.
 3. ``title``: the same normalized title from the same source, published within
    ``title_window`` of each other, *and* near-identical texts (sketch estimate at or
@@ -253,7 +256,7 @@ def index_writes(
     ``version`` is None). A sketch is written once, to the record; the title rule reads
     it there."""
     seen = int(now.timestamp())
-    version = version or Version(1, 0, (fp.digest,))
+    version = version or Version(1, 0, (fp.digest,), fp.fetched)
     writes: dict[str, Write] = {
         fp.url_key: encode_owned(entry(fp.id, cluster, fp.timestamp, seen), version)
     }
@@ -330,14 +333,21 @@ def decide(
 def _next_version(fp: Fingerprint, known: Version | None, now: datetime) -> Version | None:
     """The versions after seeing ``fp``'s text at its own URL; None for a stale text.
 
-    State written before versions were recorded (``known`` None) counts the text as the
-    first: an upgrade never invents a revision.
+    Texts are ordered by when they were fetched, not by when they got here: stage 1
+    extracts pages concurrently, so a version fetched seconds earlier can arrive later,
+    and a redelivery can come after its digest left the list. A new text fetched before
+    the recorded latest one is stale, never a revision. When either fetch time is unknown
+    (0: state written before fetch times, an article without one) or both are equal, the
+    arrival order decides, as it did before. State written before versions were recorded
+    (``known`` None) counts the text as the first: an upgrade never invents a revision.
     """
     if known is None or not known.digests:
-        return Version(1, 0, (fp.digest,))
-    if fp.digest == known.digests[-1]:
-        return known  # the same text again: a replay or a re-poll
+        return Version(1, 0, (fp.digest,), fp.fetched)
+    if fp.digest == known.digests[-1]:  # the same text again: a replay or a re-poll
+        return known._replace(fetched=max(known.fetched, fp.fetched))
     if fp.digest in known.digests:
         return None  # an older text, redelivered after a newer one was recorded
+    if fp.fetched and known.fetched and fp.fetched < known.fetched:
+        return None  # fetched before the recorded text: a late or redelivered older one
     digests = (*known.digests, fp.digest)[-MAX_DIGESTS:]
-    return Version(known.revision + 1, int(now.timestamp()), digests)
+    return Version(known.revision + 1, int(now.timestamp()), digests, fp.fetched)

@@ -16,9 +16,12 @@ so their stored form is positional, not named; code only sees :class:`Entry`,
   rules read the records of the members they consider;
 * a story's own ``url:`` key also records its *versions* (:class:`Version`), appended
   after the full entry: ``[story, published, seen, sketch|null, cluster|null, revision,
-  updated, [digest, ...]]``: how many texts were seen at that URL, when the last change
-  came, and the 12-character digests of the latest few (at most ``MAX_DIGESTS``), so a
-  changed text is a revision, the same text a replay, an older text a stale redelivery;
+  updated, [digest, ...], fetched]``: how many texts were seen at that URL, when the last
+  change was processed, the 12-character digests of the latest few (at most
+  ``MAX_DIGESTS``), so a changed text is a revision, the same text a replay, an older
+  text a stale redelivery, and when the latest text was fetched, which orders texts that
+  reach dedup out of fetch order (``fetched`` is left out when unknown: entries written
+  before it, eight values, read as "unknown" and decide by arrival as they did);
 * ``urls:<story id>`` holds the URLs a story was seen under, ``[story, seen, [url, ...]]``
   (at most ``MAX_URLS``), so a merged sighting can extend the indexed story's ``urls``.
 
@@ -86,12 +89,14 @@ class Version(NamedTuple):
     """What a story's own URL entry remembers of its texts (see the module docstring)."""
 
     revision: int  # how many different texts were seen at this URL: 1 for a new story
-    updated: int  # when the latest revision came, epoch seconds; 0 for the first text
+    updated: int  # when the latest revision was processed, epoch seconds; 0 for the first
     digests: tuple[str, ...]  # digests of the latest texts, newest last
+    fetched: int = 0  # when the latest text was (last) fetched, epoch seconds; 0: unknown
 
-    def rank(self) -> tuple[int, int, tuple[str, ...]]:
-        """The order two records of one story's versions are joined by: the latest wins."""
-        return (self.revision, self.updated, self.digests)
+    def rank(self) -> tuple[int, int, int, tuple[str, ...]]:
+        """The order two records of one story's versions are joined by: the latest wins.
+        Every field takes part, so the join is a maximum in a total order (deterministic)."""
+        return (self.revision, self.updated, self.fetched, self.digests)
 
 
 MAX_DIGESTS = 4
@@ -123,16 +128,20 @@ def encode(value: Entry) -> list[Any]:
 
 
 def encode_owned(value: Entry, version: Version) -> list[Any]:
-    """A story's own URL entry with its versions: the full entry, then the version."""
+    """A story's own URL entry with its versions: the full entry, then the version (its
+    fetch time only when known, so a version without one keeps the eight-value form)."""
     cluster = None if value.is_head() else value.cluster
     head = [value.story, value.published, value.seen, value.sketch, cluster]
-    return [*head, version.revision, version.updated, list(version.digests)]
+    stored = [*head, version.revision, version.updated, list(version.digests)]
+    return [*stored, version.fetched] if version.fetched else stored
 
 
 def decode_version(value: Any) -> Version | None:
-    """The versions recorded in a URL entry, or None (a pointer, or state before them)."""
-    if isinstance(value, list | tuple) and len(value) == 8 and isinstance(value[7], list):
-        return Version(int(value[5]), int(value[6]), tuple(value[7]))
+    """The versions recorded in a URL entry, or None (a pointer, or state before them).
+    Eight values: written before fetch times were recorded (or without one), fetched 0."""
+    if isinstance(value, list | tuple) and len(value) in (8, 9) and isinstance(value[7], list):
+        fetched = int(value[8]) if len(value) == 9 else 0
+        return Version(int(value[5]), int(value[6]), tuple(value[7]), fetched)
     return None
 
 
@@ -150,7 +159,7 @@ def decode(value: Any) -> Entry | None:
             return _new_entry(Entry, (*value, value[0]))
         if size == 5:
             return _new_entry(Entry, value if value[4] is not None else (*value[:4], value[0]))
-        if size == 8:  # an owned URL entry with its versions
+        if size in (8, 9):  # an owned URL entry with its versions (9: with a fetch time)
             return _new_entry(Entry, (*value[:4], value[4] if value[4] is not None else value[0]))
         return None
     if isinstance(value, dict) and "i" in value:  # format 1
