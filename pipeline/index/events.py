@@ -10,18 +10,26 @@ Races and lag cost recall, never precision: the batch still in flight and storie
 refreshed are invisible, so two indexer replicas (or two consecutive batches) indexing two
 reports of one event at once can give them two story_ids; a wrong merge needs the rule to
 say yes. If the search fails, every story keeps its own id (logged) and indexing goes on.
+
+Each story's search names only the indices that can hold its candidates (issue 16): the
+years (and the legacy months, where such an index exists) that ``WINDOW`` around its time
+touches, as the writer names them (``index_at``): one or two shards answer instead of
+every yearly index's (twenty after a twenty-year backfill). Nothing else changes: an index
+outside those years holds no story within the window. An index no search names may go
+search-idle (the template leaves ``refresh_interval`` unset).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
 from pipeline.events import LEAD_CHARS, THRESHOLD, WINDOW, Report, assign, report
-from pipeline.index.writer import make_client, story_time
+from pipeline.index.writer import Writer, make_client, monthly_index, story_time, yearly_index
 from wire.models import Article
 from wire.settings import Settings
 
@@ -35,14 +43,28 @@ FIELDS = ["id", "title", "summary", "body", "published_at", "fetched_at", "count
 class EventGrouper:
     """``assign(articles)`` sets ``story_id`` on each new article before it is written."""
 
-    def __init__(self, client: Elasticsearch, index: str, threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self,
+        client: Elasticsearch,
+        prefix: str,
+        threshold: float = THRESHOLD,
+        *,
+        legacy: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
-        self.index = index  # the read alias: every indexed story
+        self.prefix = prefix  # the stories' indices are <prefix>-YYYY (pipeline.index.writer)
+        self.legacy = legacy  # the monthly indices of the earlier layout that exist
         self.threshold = threshold
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EventGrouper:
-        return cls(make_client(settings), settings.index_alias)
+        client = make_client(settings)
+        legacy = Writer(settings, client).legacy_indices()
+        return cls(client, settings.index_prefix, legacy=legacy)
+
+    def indices_for(self, article: Article) -> list[str]:
+        """The indices that can hold the article's candidates (see :func:`candidate_indices`)."""
+        return candidate_indices(self.prefix, story_time(article), self.legacy)
 
     def assign(self, articles: list[Article]) -> None:
         new = [a for a in articles if a.merged_into is None]
@@ -61,7 +83,8 @@ class EventGrouper:
     def _candidates(self, new: list[Article]) -> dict[str, list[Report]]:
         searches: list[dict[str, Any]] = []
         for a in new:
-            searches.append({"index": self.index, "ignore_unavailable": True,
+            # a year with no index yet is no error: it has no candidates
+            searches.append({"index": self.indices_for(a), "ignore_unavailable": True,
                              "allow_no_indices": True})  # fmt: skip
             searches.append(candidate_query(a))
         resp = self.client.msearch(searches=searches)
@@ -72,6 +95,27 @@ class EventGrouper:
                 continue
             out[a.id] = [report(h["_source"]) for h in r["hits"]["hits"]]
         return out
+
+
+def candidate_indices(
+    prefix: str, when: datetime, legacy: frozenset[str] = frozenset()
+) -> list[str]:
+    """Every index a candidate of a story at ``when`` can be in.
+
+    A candidate has a ``published_at`` within ``WINDOW`` of ``when`` (the query's filter),
+    and a story is written to the index of that time (``pipeline.index.writer.index_at``):
+    its year's, or its month's where a monthly index of the earlier layout exists. So the
+    years the window touches, and those of its months that are in ``legacy``.
+    """
+    start, end = (when - WINDOW).astimezone(UTC), (when + WINDOW).astimezone(UTC)
+    names = [yearly_index(prefix, start.replace(year=y, month=1, day=1))
+             for y in range(start.year, end.year + 1)]  # fmt: skip
+    month = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while month <= end:
+        if (name := monthly_index(prefix, month)) in legacy:
+            names.append(name)
+        month = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
+    return names
 
 
 def candidate_query(a: Article) -> dict[str, Any]:

@@ -176,11 +176,17 @@ def index_template(
     replicas: int = 0,
 ) -> dict[str, Any]:
     """``shards``/``replicas`` come from NEWSWIRE_INDEX_SHARDS/REPLICAS: 0 replicas suits
-    one node only (a replica cannot sit beside its primary), a cluster wants 1 or more."""
+    one node only (a replica cannot sit beside its primary), a cluster wants 1 or more.
+
+    No ``refresh_interval``: Elasticsearch's default refreshes each second too, but only a
+    shard searched in the last ``index.search.idle.after`` (30 s). An idle shard skips the
+    periodic refresh; the first tick after a write marks one pending and the next search
+    waits for it, so a story is searchable within the second as before. Set explicitly,
+    every yearly index a backfill touched refreshed each second forever: about half of
+    Elasticsearch's CPU per story (issue 16, bench/bench_es.py)."""
     settings: dict[str, Any] = {
         "number_of_shards": shards,
         "number_of_replicas": replicas,
-        "refresh_interval": "1s",
     }
     if lifecycle:
         settings["index.lifecycle.name"] = lifecycle

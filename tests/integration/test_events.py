@@ -86,7 +86,7 @@ def test_two_outlets_one_event_share_a_story_and_search_by_event_counts_them(
     namespace: dict[str, str], settings: Settings
 ) -> None:
     indexer = Indexer(settings)
-    indexer.events = EventGrouper(indexer.writer.client, settings.index_alias)
+    indexer.events = EventGrouper(indexer.writer.client, settings.index_prefix)
     thread = threading.Thread(target=indexer.run, daemon=True)
     thread.start()
     es = make_client(settings)
