@@ -101,18 +101,19 @@ class Deduplicator:
         An indexed story goes out with every URL it is known under. An exact duplicate
         goes out as a *merged sighting*: itself, ``merged_into`` its story and carrying
         that story's full URL list, for the indexer to put on the story (nothing new is
-        indexed); None when it brings no new URL (a replayed copy).
+        indexed). A copy seen again goes out again, although its URL is already recorded:
+        the state may hold what the first sighting's delivery never did (a crash after the
+        state write and before Kafka acknowledged the sighting; found by the chaos suite),
+        and the indexer's URL update is idempotent.
         """
         now = now or datetime.now(UTC)
         outcome, indexed = self.check_article(article, now)
         if indexed is not None:
-            indexed.urls, _ = self._add_urls(indexed.id, indexed.urls, now)
+            indexed.urls = self._add_urls(indexed.id, indexed.urls, now)
             return outcome, indexed
         if outcome.merge_into is None or outcome.merge_into_time is None:
             return outcome, None
-        urls, grew = self._add_urls(outcome.merge_into, [article.url, *article.urls], now)
-        if not grew:
-            return outcome, None
+        urls = self._add_urls(outcome.merge_into, [article.url, *article.urls], now)
         sighting = article.model_copy(
             update={
                 "urls": urls,
@@ -127,13 +128,13 @@ class Deduplicator:
         )
         return outcome, sighting
 
-    def _add_urls(self, story_id: str, urls: list[str], now: datetime) -> tuple[list[str], bool]:
-        """Every URL ``story_id`` is known under after adding ``urls``; and whether it grew."""
+    def _add_urls(self, story_id: str, urls: list[str], now: datetime) -> list[str]:
+        """Every URL ``story_id`` is known under after adding ``urls``."""
         key = f"{URLS_PREFIX}:{story_id}"
         current = live_urls(key, self.state.get(key), now, self.config)
         value = merge_urls(current, story_id, urls, now)
         self.state[key] = encode_urls(value)
-        return list(value.urls), current is None or len(value.urls) > len(current.urls)
+        return list(value.urls)
 
     def sweep(self, now: datetime | None = None) -> int:
         """Delete expired entries; returns how many keys went."""
