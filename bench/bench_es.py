@@ -13,11 +13,22 @@ node and JVM settings are compared by running this against two stacks in turn
 
 ``--live`` dates every story now, so all go to one yearly index as live news does; the
 corpus spans 2006-2026, so without it a trial writes to about 20 yearly indices, each
-refreshed every second, as the end-to-end benchmark's rounds do.
+refreshed every second, as the end-to-end benchmark's rounds do. ``--backfill`` first
+writes every story at its own date, untimed, then times them again as new live stories
+(``--live``): live news on top of a multi-year backfill, where a search of the alias fans
+out to every yearly index.
 
-Run: ``python bench/bench_es.py [--pages N] [--rate R] [--batch B] [--trials T] [--live]
-[--refresh 5s | --refresh=-1 --bulk-refresh]`` with the stack up. The first trial after
-Elasticsearch starts includes the JVM's warm-up (JIT): compare later ones.
+``--baseline`` runs a trial as before search-idle (issue 16): the template sets
+``refresh_interval: 1s`` (which keeps every index refreshing each second) and the
+same-event search queries the whole alias (which keeps every index search-active);
+``--alternate`` alternates baseline and current trials, so both are measured in the same
+run on the same machine load.
+
+Run: ``python bench/bench_es.py [--pages N] [--articles PATH] [--rate R] [--batch B]
+[--trials T] [--live | --backfill] [--baseline | --alternate] [--refresh 5s | --refresh=-1
+--bulk-refresh]`` with the stack up. The first trial after Elasticsearch starts includes
+the JVM's warm-up (JIT): compare later ones. ``--articles PATH`` keeps the chain's output
+there (made on first use), so repeated runs skip the chain.
 """
 
 from __future__ import annotations
@@ -78,25 +89,33 @@ def es_cpu() -> float:
     return tree_cpu(jvm_pids()["elasticsearch"])
 
 
-def trial(lines: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def trial(lines: list[str], args: argparse.Namespace, baseline: bool) -> dict[str, Any]:
     settings = namespaced("esbench")
     writer = Writer(settings)
     writer.setup()
-    if args.refresh:  # the template's refresh_interval for this trial's indices
+    refresh = args.refresh or ("1s" if baseline else "")
+    if refresh:  # the template's refresh_interval for this trial's indices
         name = f"{settings.index_prefix}-articles"
         got = writer.client.indices.get_index_template(name=name)["index_templates"][0]
         body = {k: v for k, v in got["index_template"].items() if "_date" not in k}
-        body["template"]["settings"]["index"]["refresh_interval"] = args.refresh
+        body["template"]["settings"]["index"]["refresh_interval"] = refresh
         writer.client.indices.put_index_template(name=name, **body)
     if args.bulk_refresh:  # each bulk refreshes the indices it wrote to
         bulk = writer.client.bulk
         writer.client.bulk = lambda **kw: bulk(**{**kw, "refresh": True})  # type: ignore[method-assign]
     events, hook = EventGrouper.from_settings(settings), alert_hook(settings)
+    if baseline:  # the same-event search over the whole alias, as before
+        events.indices_for = lambda article: [settings.index_alias]  # type: ignore[method-assign]
     articles = [Article.model_validate_json(line) for line in lines]
-    if args.live:
-        now = datetime.now(UTC)
-        articles = [a.model_copy(update={"published_at": now}) for a in articles]
     try:
+        if args.backfill:  # untimed: every story at its own date, ~20 yearly indices
+            for i in range(0, len(articles), 100):
+                writer.bulk(articles[i : i + 100])
+            writer.client.indices.refresh(index=settings.index_alias)
+            articles = [a.model_copy(update={"id": a.id[::-1]}) for a in articles]
+        if args.live or args.backfill:
+            now = datetime.now(UTC)
+            articles = [a.model_copy(update={"published_at": now}) for a in articles]
         before = es_cpu()
         time.sleep(5)
         idle = (es_cpu() - before) / 5
@@ -114,6 +133,8 @@ def trial(lines: list[str], args: argparse.Namespace) -> dict[str, Any]:
         hook.close()
         remove(settings)
     return {
+        "mode": "baseline" if baseline else "current",
+        "refresh_interval": refresh or "unset",
         "stories": len(articles),
         "es_ms_per_story": round(1000 * (cpu - idle * wall) / len(articles), 1),
         "idle_cpu_s_per_s": round(idle, 3),
@@ -124,21 +145,41 @@ def trial(lines: list[str], args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=560)
+    parser.add_argument("--articles", type=Path, help="the chain's output, kept here")
     parser.add_argument("--rate", type=float, default=10.0, help="stories per second")
     parser.add_argument("--batch", type=int, default=5, help="stories per bulk")
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--live", action="store_true", help="every story dated now")
-    parser.add_argument("--refresh", default="", help="refresh_interval instead of 1s")
+    parser.add_argument(
+        "--backfill", action="store_true", help="the stories at their dates first, untimed"
+    )
+    parser.add_argument("--refresh", default="", help="refresh_interval (default: unset)")
     parser.add_argument("--bulk-refresh", action="store_true", help="refresh=true on bulks")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="refresh_interval 1s and the same-event search over the alias",
+    )
+    parser.add_argument(
+        "--alternate",
+        action="store_true",
+        help="alternate baseline and current trials (baseline first)",
+    )
     args = parser.parse_args()
     if not CORPUS_HTML.is_dir():
         print(f"skipped: no corpus at {CORPUS_HTML} (the shared corpus is not mounted)")
         return
-    with tempfile.TemporaryDirectory(prefix="newswire-es-") as work:
-        lines = stories(args.pages, Path(work))
+    if args.articles and args.articles.exists():
+        lines = args.articles.read_text().splitlines()
+    else:
+        with tempfile.TemporaryDirectory(prefix="newswire-es-") as work:
+            lines = stories(args.pages, Path(work))
+        if args.articles:
+            args.articles.write_text("\n".join(lines) + "\n")
     print(f"{len(lines)} stories at {args.rate:g}/s in bulks of {args.batch}", flush=True)
     for n in range(args.trials):
-        print(json.dumps({"trial": n, **trial(lines, args)}), flush=True)
+        baseline = args.baseline or (args.alternate and n % 2 == 0)
+        print(json.dumps({"trial": n, **trial(lines, args, baseline)}), flush=True)
 
 
 if __name__ == "__main__":
