@@ -24,6 +24,10 @@ same-event search queries the whole alias (which keeps every index search-active
 ``--alternate`` alternates baseline and current trials, so both are measured in the same
 run on the same machine load.
 
+``--freshness N`` measures instead the seconds from a bulk's acknowledgement to the story
+being searchable (no refresh asked), for an index searched just before and for a
+search-idle one, with ``refresh_interval`` 1 s and unset.
+
 Run: ``python bench/bench_es.py [--pages N] [--articles PATH] [--rate R] [--batch B]
 [--trials T] [--live | --backfill] [--baseline | --alternate] [--refresh 5s | --refresh=-1
 --bulk-refresh]`` with the stack up. The first trial after Elasticsearch starts includes
@@ -52,9 +56,9 @@ from namespace import namespaced, remove
 
 from newswire.alerts import alert_hook
 from pipeline.index.events import EventGrouper
-from pipeline.index.writer import Writer
+from pipeline.index.writer import Writer, index_for
 from tests.support.corpus_sites import CORPUS_HTML, corpus_pages, strip_canonical
-from wire.models import Article
+from wire.models import Article, SourceRef
 
 
 def stories(pages: int, workdir: Path) -> list[str]:
@@ -89,17 +93,63 @@ def es_cpu() -> float:
     return tree_cpu(jvm_pids()["elasticsearch"])
 
 
+def set_refresh(writer: Writer, refresh: str) -> None:
+    """The template's ``refresh_interval`` for the namespace's indices ("": unset)."""
+    if refresh:
+        name = f"{writer.settings.index_prefix}-articles"
+        got = writer.client.indices.get_index_template(name=name)["index_templates"][0]
+        body = {k: v for k, v in got["index_template"].items() if "_date" not in k}
+        body["template"]["settings"]["index"]["refresh_interval"] = refresh
+        writer.client.indices.put_index_template(name=name, **body)
+
+
+def freshness(refresh: str, idle: bool, n: int) -> list[float]:
+    """Seconds from a bulk's acknowledgement to the story being found by a search of the
+    alias (polled every 20 ms, no refresh asked), ``n`` stories one at a time, into an
+    index kept search-active or left search-idle before each (``search.idle.after`` 1 s)."""
+    settings = namespaced("esfresh")
+    writer = Writer(settings)
+    writer.setup()
+    set_refresh(writer, refresh)
+    es, now = writer.client, datetime.now(UTC)
+    source = SourceRef(id="x", name="X", connector="rss")
+    story = [
+        Article(id=f"{i:032x}", url=f"https://x.example/{i}", title=f"Story {i}", body="Text.",
+                source=source, published_at=now, processed_at=now)
+        for i in range(n + 1)
+    ]  # fmt: skip
+    out: list[float] = []
+    try:
+        writer.bulk(story[:1])
+        index = index_for(story[0], settings.index_prefix)
+        es.indices.put_settings(
+            index=index, settings={"index.search.idle.after": "1s" if idle else "1h"}
+        )
+        for i, a in enumerate(story[1:]):
+            if idle:
+                while not es.indices.stats(index=index, metric="refresh", level="shards")[
+                    "indices"][index]["shards"]["0"][0]["search_idle"]:  # fmt: skip
+                    time.sleep(0.1)
+            else:  # searched just now, the write at a varying point of the interval
+                es.search(index=settings.index_alias, size=0)
+                time.sleep(0.37 * (i % 3))
+            writer.bulk([a])
+            start = time.monotonic()
+            query = {"ids": {"values": [a.id]}}
+            while not es.search(index=settings.index_alias, query=query)["hits"]["hits"]:
+                time.sleep(0.02)
+            out.append(time.monotonic() - start)
+    finally:
+        remove(settings)
+    return out
+
+
 def trial(lines: list[str], args: argparse.Namespace, baseline: bool) -> dict[str, Any]:
     settings = namespaced("esbench")
     writer = Writer(settings)
     writer.setup()
     refresh = args.refresh or ("1s" if baseline else "")
-    if refresh:  # the template's refresh_interval for this trial's indices
-        name = f"{settings.index_prefix}-articles"
-        got = writer.client.indices.get_index_template(name=name)["index_templates"][0]
-        body = {k: v for k, v in got["index_template"].items() if "_date" not in k}
-        body["template"]["settings"]["index"]["refresh_interval"] = refresh
-        writer.client.indices.put_index_template(name=name, **body)
+    set_refresh(writer, refresh)
     if args.bulk_refresh:  # each bulk refreshes the indices it wrote to
         bulk = writer.client.bulk
         writer.client.bulk = lambda **kw: bulk(**{**kw, "refresh": True})  # type: ignore[method-assign]
@@ -165,7 +215,18 @@ def main() -> None:
         action="store_true",
         help="alternate baseline and current trials (baseline first)",
     )
+    parser.add_argument(
+        "--freshness", type=int, default=0, metavar="N",
+        help="instead: seconds from bulk to searchable, N stories per case",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.freshness:
+        for refresh, idle in (("1s", False), ("1s", True), ("", False), ("", True)):
+            got = sorted(freshness(refresh, idle, args.freshness))
+            case = {"refresh_interval": refresh or "unset", "search_idle": idle}
+            p50, top = round(got[len(got) // 2], 2), round(got[-1], 2)
+            print(json.dumps({**case, "p50_s": p50, "max_s": top}), flush=True)
+        return
     if not CORPUS_HTML.is_dir():
         print(f"skipped: no corpus at {CORPUS_HTML} (the shared corpus is not mounted)")
         return
