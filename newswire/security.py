@@ -5,8 +5,10 @@ The privileges are derived from what the code calls, nothing more:
 * writers (``newswire run | setup | connectors | processor | indexer``): ``Writer.setup``
   probes the ``english`` analyzer and ILM, puts the lifecycle policy and the index
   template; the indexer bulk-indexes (``index`` with external versions, ``update`` for a
-  duplicate's URLs) into ``<prefix>-*``, creating monthly indices that join the alias
-  through the template.
+  duplicate's URLs) into ``<prefix>-*``, creating yearly indices that join the alias
+  through the template, searches its own indices (same-event candidates, saved alerts
+  and the stories they match) and refreshes them before matching alerts without the
+  percolator.
 * readers (``newswire api | search``, Kibana users): search and field capabilities on
   the alias and the indices behind it.
 
@@ -38,8 +40,11 @@ def writer_role(settings: Settings) -> dict[str, Any]:
         "indices": [
             {
                 "names": [f"{settings.index_prefix}-*", settings.index_alias],
-                # create_index: a new monthly index; index: bulk index/update
-                "privileges": ["create_index", "index"],
+                # create_index: a new yearly index; index: bulk index/update; read: the
+                # same-event multi-search and alert matching (without it every story
+                # stood alone and no alert fired); maintenance: the refresh before
+                # matching alerts by search
+                "privileges": ["create_index", "index", "read", "maintenance"],
             }
         ],
     }

@@ -43,7 +43,10 @@ def test_roles_name_only_the_configured_indices_and_no_admin_privilege() -> None
     s = Settings(index_prefix="wire", index_alias="stories")
     writer, reader = writer_role(s), reader_role(s)
     assert writer["indices"] == [
-        {"names": ["wire-*", "stories"], "privileges": ["create_index", "index"]}
+        {
+            "names": ["wire-*", "stories"],
+            "privileges": ["create_index", "index", "read", "maintenance"],
+        }
     ]
     assert set(writer["cluster"]) == {"monitor", "manage_index_templates", "manage_ilm"}
     assert reader["cluster"] == []
