@@ -34,8 +34,8 @@ So this consumer:
   past the lowest offset still in flight on the partition (1.);
 * ignores the ack of a message no stream took: faust marks a message ``tracked`` when a
   stream takes it, and a skipped one never is (2.);
-* seeks the streams' partitions with no committed offset to their beginning, the
-  group's ``auto_offset_reset=earliest`` (3.);
+* seeks the streams' partitions with no committed offset to the first offset of their
+  log, the group's ``auto_offset_reset=earliest`` (3.);
 * resumes fetching the streams' partitions only once the streams accept records, after
   the seek, so nothing is fetched to be dropped (2., 4.);
 * heals a stalled partition every few seconds (:meth:`SafeCommitConsumer.heal_stalls`):
@@ -122,12 +122,10 @@ class SafeCommitConsumer(faust_aiokafka.Consumer):
         healed = [tp for tp, read in stalled.items() if self._suspects.get(tp, -2) == read]
         self._suspects = {tp: read for tp, read in stalled.items() if tp not in healed}
         for tp in healed:
-            committed = self._committed_offset.get(tp)
-            if committed:
-                await self.seek(tp, committed)
-            else:
-                await self._thread.seek_to_beginning(faust_aiokafka.ensure_aiokafka_TP(tp))
-                self._read_offset[tp] = None
+            head = self._head(tp)
+            if head is None:  # nothing committed yet: from the log's start
+                head = self._log_start[tp] = (await self.earliest_offsets(tp))[tp]
+            await self.seek(tp, head)
         return healed
 
     def ack(self, message: Any) -> bool:
@@ -140,7 +138,11 @@ class SafeCommitConsumer(faust_aiokafka.Consumer):
         acking = self.app.topics.acks_enabled_for
         fresh = [tp for tp, offset in committed.items() if not offset and acking(tp.topic)]
         if fresh:
-            await self._thread.seek_to_beginning(*map(faust_aiokafka.ensure_aiokafka_TP, fresh))
+            # To an explicit offset, not aiokafka's seek_to_beginning: that leaves the
+            # position unset until a reset completes in the consumer's thread, and faust's
+            # livelock check, reading it meanwhile, crashes the consumer (AssertionError).
+            for tp, start in (await self.earliest_offsets(*fresh)).items():
+                self._thread.seek(tp, start)
         return committed
 
     def _new_offset(self, tp: TP) -> int | None:

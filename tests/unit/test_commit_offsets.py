@@ -127,13 +127,13 @@ def test_a_message_no_stream_took_is_not_acked() -> None:
 @dataclass
 class FakeThread:
     committed: dict[TP, int | None]
-    to_beginning: list[TP] = field(default_factory=list)
+    sought: dict[TP, int] = field(default_factory=dict)
 
     async def seek_to_committed(self) -> dict[TP, int | None]:
         return self.committed
 
-    async def seek_to_beginning(self, *tps: TP) -> None:
-        self.to_beginning.extend(tps)
+    def seek(self, tp: TP, offset: int) -> None:  # an explicit offset: never unset
+        self.sought[tp] = offset
 
 
 def test_fresh_stream_partitions_are_read_from_their_beginning() -> None:
@@ -148,10 +148,15 @@ def test_fresh_stream_partitions_are_read_from_their_beginning() -> None:
             return topic == "t.raw"
 
     c.app = type("App", (), {"topics": Topics})()
+
+    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
+        return {tp: {RAW: 3, OTHER: 5}[tp] for tp in tps}
+
+    c.earliest_offsets = earliest_offsets
     committed = asyncio.run(c.seek_to_committed())
     assert committed == thread.committed
     # committed 7 was sought by aiokafka itself; the changelog is the tables' business
-    assert sorted(thread.to_beginning) == [RAW, OTHER]
+    assert thread.sought == {RAW: 3, OTHER: 5}  # the log starts (retention removed some)
 
 
 class Flag:
@@ -240,6 +245,19 @@ def test_a_stalled_partition_is_sought_back_on_the_second_idle_check() -> None:
     assert asyncio.run(c.heal_stalls()) == []  # first sight: a suspect only
     assert asyncio.run(c.heal_stalls()) == [RAW]  # no progress since: sought back
     assert c.sought == [(RAW, 1)]
+
+
+def test_a_stalled_partition_with_nothing_committed_is_sought_to_its_log_start() -> None:
+    c = stalled_consumer({RAW: 2}, {RAW: None})
+
+    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
+        return dict.fromkeys(tps, 0)
+
+    c.earliest_offsets = earliest_offsets
+    asyncio.run(c.heal_stalls())
+    assert asyncio.run(c.heal_stalls()) == [RAW]
+    assert c.sought == [(RAW, 0)]
+    assert c._log_start == {RAW: 0}
 
 
 def test_progress_or_work_in_flight_is_not_a_stall() -> None:
