@@ -143,6 +143,7 @@ class SafeCommitConsumer(faust_aiokafka.Consumer):
             # livelock check, reading it meanwhile, crashes the consumer (AssertionError).
             for tp, start in (await self.earliest_offsets(*fresh)).items():
                 self._thread.seek(tp, start)
+                self._log_start[tp] = start  # the head to commit from (no wait for it)
         return committed
 
     def _new_offset(self, tp: TP) -> int | None:

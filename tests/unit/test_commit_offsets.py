@@ -141,6 +141,7 @@ def test_fresh_stream_partitions_are_read_from_their_beginning() -> None:
     thread = FakeThread({RAW: None, OTHER: 0, TP("t.raw", 2): 7, changelog: None})
     c: Any = object.__new__(SafeCommitConsumer)
     c._thread = thread
+    c._log_start = {}
 
     class Topics:
         @staticmethod
@@ -157,6 +158,7 @@ def test_fresh_stream_partitions_are_read_from_their_beginning() -> None:
     assert committed == thread.committed
     # committed 7 was sought by aiokafka itself; the changelog is the tables' business
     assert thread.sought == {RAW: 3, OTHER: 5}  # the log starts (retention removed some)
+    assert c._log_start == {RAW: 3, OTHER: 5}  # so the first commit needs no broker call
 
 
 class Flag:
