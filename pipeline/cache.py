@@ -181,6 +181,18 @@ def load_or_build(
         os.close(lock)  # releases the flock
 
 
+def report_written(path: Path, detail: str = "") -> int:
+    """What a ``python -m ... [DIR]`` writer prints: the file and its size, or why it is
+    missing (``load_or_build`` warned already); the exit status."""
+    import sys
+
+    if not path.is_file():
+        print(f"could not write {path} (see the warning above)", file=sys.stderr)
+        return 1
+    print(f"{path}: {detail}{path.stat().st_size / 2**20:.1f} MiB")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipeline.cache [DIR]``: write every cache file now (the gazetteer's and the
     language model's), e.g. in an image build, so that no container builds them; with

@@ -235,12 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     if load_identifier(directory) is None:
         print("py3langid is not installed: no language model to write", file=sys.stderr)
         return 1
-    path = directory / f"langid-{cache_key(model_file())}.bin"
-    if not path.is_file():
-        print(f"could not write {path} (see the warning above)", file=sys.stderr)
-        return 1
-    print(f"{path}: {path.stat().st_size / 2**20:.1f} MiB")
-    return 0
+    return cache_file.report_written(directory / f"langid-{cache_key(model_file())}.bin")
 
 
 if __name__ == "__main__":

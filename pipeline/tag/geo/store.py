@@ -169,11 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     directory = Path(args[0]) if args else cache_dir()
     gaz = load_or_build(build.build, directory)
     path = directory / f"gazetteer-{cache_key()}.bin"
-    if not path.is_file():
-        print(f"could not write {path} (see the warning above)", file=sys.stderr)
-        return 1
-    print(f"{path}: {len(gaz.entries)} entries, {path.stat().st_size / 2**20:.1f} MiB")
-    return 0
+    return cache.report_written(path, f"{len(gaz.entries)} entries, ")
 
 
 if __name__ == "__main__":
