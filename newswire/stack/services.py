@@ -70,6 +70,16 @@ def broker_basics(s: Settings, data: Path) -> list[str]:
     ]
 
 
+def kafka_cluster_id() -> str:
+    """A random cluster id for ``kafka-storage format -t``: 16 bytes, URL-safe base64, as
+    Kafka's own ``Uuid.randomUuid`` makes them, and likewise never starting with ``-``
+    (one in 32 did, and the tool then read the id as an option and refused to format)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 @dataclass
 class ServiceStatus:
     name: str
@@ -156,7 +166,7 @@ class KafkaService(_JavaService):
         self.logs.mkdir(parents=True, exist_ok=True)
         if not (self.data / "meta.properties").exists():
             self.data.mkdir(parents=True, exist_ok=True)
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = kafka_cluster_id()
             fmt = subprocess.run(
                 self._java(jdk, "kafka.tools.StorageTool", "format", "-t", cluster_id,
                            "-c", str(props), "--ignore-formatted"),
