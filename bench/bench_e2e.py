@@ -29,7 +29,8 @@ compare the ratios, and repeat rounds (``--rounds``) to see the spread.
 Run: ``python bench/bench_e2e.py [--pages N] [--hosts H] [--mode run|roles|both]
 [--steady] [--rounds R] [--json PATH] [--py-spy DIR]`` with the stack up. ``--py-spy``
 records each role under ``py-spy record --subprocesses`` (raw folded stacks per role
-in DIR; CPU figures then include py-spy's own).
+in DIR; CPU figures then include py-spy's own). Environment: ``BENCH_LOG_LEVEL`` (the roles'
+log level, default warning) and ``BENCH_KEEP_LOGS=DIR`` (keep each round's role logs there).
 """
 
 from __future__ import annotations
@@ -120,6 +121,15 @@ class Round:
         self.sites = Sites(hosts)
         self.served: list[str] = []
 
+    def close(self) -> None:
+        """Remove the round's directory; its role logs go to ``$BENCH_KEEP_LOGS`` if set."""
+        if keep := os.environ.get("BENCH_KEEP_LOGS"):
+            dest = Path(keep) / f"{self.mode}-{self.workdir.name}"
+            dest.mkdir(parents=True, exist_ok=True)
+            for log in self.workdir.glob("*.log"):
+                shutil.copy(log, dest / log.name)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
     def publish(self, index: int) -> None:
         name, body = self.pages[index]
         slug = name.replace("/", "-").removesuffix(".gz")
@@ -151,7 +161,7 @@ class Round:
         finally:
             self.sites.stop()
             remove(self.settings)
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.close()
         stories = len(docs)
         elapsed = waited["last_s"]
         return {
@@ -207,7 +217,7 @@ class Round:
         finally:
             self.sites.stop()
             remove(self.settings)
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.close()
         return {
             "mode": self.mode,
             "load": "steady",

@@ -81,7 +81,7 @@ class Roles:
             # the venv's console script, as deployed: each extraction process re-runs it
             # as __mp_main__ (spawn), a start-up cost ``python -m newswire`` would hide
             script = str(Path(sys.executable).with_name("newswire"))
-            command = [script, *argv, "--log-level", "warning"]
+            command = [script, *argv, "--log-level", os.environ.get("BENCH_LOG_LEVEL", "warning")]
             if pyspy is not None:
                 pyspy.mkdir(parents=True, exist_ok=True)
                 spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))

@@ -19,13 +19,15 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from pipeline.chain import Tagger, process
 from wire.metrics import CHAIN_CLOCK
 from wire.models import RawItem, SourceRef, read_record
+
+if TYPE_CHECKING:
+    from pipeline.chain import Tagger
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,22 @@ _worker_taggers: tuple[Tagger, ...] = ()
 _WARM_UP_TEXT = " ".join(["A warm-up story about a river, a treaty and a minister."] * 8)
 
 
-def _start_worker(taggers: tuple[Tagger, ...]) -> None:
+def _start_worker(taggers: tuple[Tagger, ...] | None) -> None:
     """Load what the first page would wait for: extractor, language model, taggers' data.
 
+    ``None`` stands for the default taggers (``pipeline.tagging``), imported here, in the
+    extraction process: the process that starts the pool (the faust worker) then never
+    imports the chain, trafilatura or the taggers, and starts sooner.
     Then ``gc.freeze()``: the gazetteer and lexicons are millions of immortal objects the
     cyclic collector would otherwise walk again on every full collection.
     """
     global _worker_taggers
+    from pipeline.chain import process
+
+    if taggers is None:
+        from pipeline.tagging import default_taggers
+
+        taggers = default_taggers(preload=False)
     _worker_taggers = taggers
     page = f"<html><head><title>Warm up</title></head><body><p>{_WARM_UP_TEXT}</p></body></html>"
     source = SourceRef(id="warm-up", name="warm-up", connector="file")
@@ -64,6 +75,8 @@ def _start_worker(taggers: tuple[Tagger, ...]) -> None:
 
 def extract_raw(value: bytes | str) -> tuple[str, bytes]:
     """One raw item (JSON) to its article's (id, JSON): only bytes cross the process line."""
+    from pipeline.chain import process
+
     article = process(read_record(RawItem, value), _worker_taggers)  # schema checked
     return article.id, article.to_json_bytes()
 
@@ -81,8 +94,9 @@ def extraction_processes() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...]) -> ProcessPool:
-    """A pebble pool of ``workers`` spawned processes, each warmed by ``_start_worker``.
+def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...] | None) -> ProcessPool:
+    """A pebble pool of ``workers`` spawned processes, each warmed by ``_start_worker``
+    (``taggers=None``: the default taggers, loaded by each process itself).
 
     Spawned, not forked: the faust worker already runs threads (aiokafka's), and a fork
     would copy their locks in whatever state they are.
@@ -121,7 +135,7 @@ class ExtractionPool:
     def __init__(
         self,
         workers: int,
-        taggers: tuple[Tagger, ...],
+        taggers: tuple[Tagger, ...] | None,
         timeout: float,
         func: Callable[[bytes | str], Any] = extract_raw,
     ) -> None:

@@ -125,8 +125,12 @@ def build_patterns(data: dict[str, Any]) -> Patterns:
     )
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def load_patterns(path: Path = DATA_FILE) -> Patterns:
     """The compiled rules of ``path``, parsed once per process and shared read-only."""
     with path.open(encoding="utf-8") as handle:
-        return build_patterns(yaml.safe_load(handle))
+        # libyaml's parser where PyYAML has it (27 -> 2 ms at each extraction process start)
+        return build_patterns(yaml.load(handle, Loader=_YAML_LOADER))

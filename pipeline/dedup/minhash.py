@@ -21,11 +21,15 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import threading
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SKETCH_BITS = 4
 _NIBBLE = 0x0F
@@ -34,15 +38,36 @@ _SCHEME = "affine32"  # datasketch >= 2.0 default; unbiased, uint32 values
 Signature = npt.NDArray[np.uint32]
 
 
+def minhash_class() -> type[MinHash]:
+    """datasketch's MinHash, imported on first use: ``import datasketch`` also imports its
+    LSH indexes and, through them, scipy (0.7 s of CPU), which a process that never
+    fingerprints (the CLI, an extraction process) should not pay, and which the
+    processor imports in the background while it joins its group
+    (``pipeline.stream.processor``)."""
+    from datasketch import MinHash as cls
+
+    return cast("type[MinHash]", cls)
+
+
+def preload_in_background() -> threading.Thread:
+    """Import datasketch in a daemon thread: the import is mostly CPU, but it then runs
+    while the caller waits on the network (a faust worker joining its group), not on the
+    first article's path. An article that comes sooner waits for the import to finish
+    (Python's per-module import lock), never imports it twice."""
+    thread = threading.Thread(target=minhash_class, name="import-datasketch", daemon=True)
+    thread.start()
+    return thread
+
+
 @functools.lru_cache(maxsize=4)
 def _permutations(num_perm: int, seed: int) -> tuple[npt.NDArray[np.uint32], ...]:
     """Generating 128 permutations costs more than hashing a short article: do it once."""
-    return tuple(MinHash(num_perm=num_perm, seed=seed, scheme=_SCHEME).permutations)
+    return tuple(minhash_class()(num_perm=num_perm, seed=seed, scheme=_SCHEME).permutations)
 
 
 def signature(shingles: Iterable[bytes], num_perm: int, seed: int) -> Signature:
     """The MinHash signature of a set of shingles (datasketch, SHA-1 based 32-bit hashes)."""
-    minhash = MinHash(
+    minhash = minhash_class()(
         num_perm=num_perm, seed=seed, permutations=_permutations(num_perm, seed), scheme=_SCHEME
     )
     minhash.update_batch(list(shingles))

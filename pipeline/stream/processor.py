@@ -25,12 +25,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import faust
 
-from pipeline.chain import Tagger
 from pipeline.dedup import Deduplicator
+from pipeline.dedup.minhash import preload_in_background
 from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processes
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
@@ -39,6 +39,9 @@ from wire.clients import KAFKA_COMPRESSION
 from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
 from wire.models import Article, DeadLetter, read_record
 from wire.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.chain import Tagger
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,9 @@ DEDUP_IN_FLIGHT = 256
 """Dedup outputs awaiting Kafka's acknowledgement at most (back-pressure on the stage)."""
 
 
-def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
+def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> faust.App:
+    """The processor's faust app; its extraction processes apply ``taggers`` (``None``:
+    the default taggers, which those processes import themselves)."""
     datadir = settings.processor_data_dir or settings.home / "processor"
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -91,6 +96,10 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] = ()) -> faust.App:
     state = app.Table("dedup-state", default=None, partitions=1)
     _check_store_opens(state, settings.processor_store)
     deduplicator = Deduplicator(state)
+    preload_in_background()  # datasketch, while the worker joins its group
+    # Started here, after this process's imports: started first, the extraction
+    # processes' start (1.4 s of CPU each) competed with this one's, which is the longer
+    # path to the first story on 2 cores (bench_e2e, first story, alternating runs).
     pool = ExtractionPool(
         extraction_processes(), taggers, settings.extraction_timeout_s, func=extract_raw_timed
     )
