@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_support import Accounting, Roles, jvm_pids, tree_cpu  # noqa: E402
+from e2e_support import Accounting, Roles, es_counters, jvm_pids, tree_cpu  # noqa: E402
 from namespace import environment, namespaced, remove  # noqa: E402
 
 from tests.support.corpus_sites import CORPUS_HTML, Sites, corpus_pages, strip_canonical  # noqa: E402
@@ -148,6 +148,7 @@ class Round:
                 self.publish(i)
             jvm_idle = idle_jvm_rate()
             jvm0 = jvm_cpu()
+            es0 = es_counters(self.settings)
             roles = self.start_roles(interval=60)
             try:
                 acc = Accounting(self.settings, self.served)
@@ -156,6 +157,7 @@ class Round:
             finally:
                 roles.stop()
             jvm = {k: v - jvm0.get(k, 0.0) for k, v in jvm_cpu().items()}
+            es = {k: v - es0.get(k, 0.0) for k, v in es_counters(self.settings).items()}
             docs = acc.documents(tries=5)
             acc.close()
         finally:
@@ -181,6 +183,8 @@ class Round:
                 for k, v in jvm.items()
             },
             "freshness_s": percentiles([d["freshness_s"] for d in docs]),
+            # whole node, so other work on it counts too (another round's, another user's)
+            "es_requests_per_story": {k: v / max(stories, 1) for k, v in es.items()},
         }
 
     def steady(self, rate: float) -> dict[str, Any]:
@@ -305,6 +309,10 @@ def report(result: dict[str, Any]) -> None:
     for jvm in ("kafka", "elasticsearch"):
         label = f"CPU ms/story, {jvm} JVM (less its idle rate)"
         row(label, lambda r, j=jvm: _ms(r["jvm_net_cpu_s_per_story"], j), "{:.0f}")
+    for name in ("bulk_shard_requests", "search_shard_queries", "refreshes", "merges"):
+        row(f"  Elasticsearch {name.replace('_', ' ')} per story",
+            lambda r, n=name: r.get("es_requests_per_story", {}).get(n, float("nan")),
+            "{:.2f}")  # fmt: skip
     same("CPU ms/page, trafilatura alone", list(traf_cpu.values()), "{:.1f}")
     row("all CPU / trafilatura's (goal ≤ 2.5)", lambda r: all_cpu(r) / traf_cpu[r["round"]])
     for q in ("p50", "p90", "p99"):
