@@ -30,6 +30,14 @@ SOURCES (none is committed to git; fetch them into a data directory, default /tm
   ``DATA/uci_news/newsCorpora.csv``. Test only (never trained or tuned on): one headline per story
   cluster, a fixed hash-ordered sample per category (``load_uci_news``).
 
+* Wikipedia "Current events" portal (English Wikipedia, CC BY-SA 4.0), one page per day from
+  2025-01 to 2026-08 as converted to Markdown by github.com/fordred/wikinews (commit 0441f5273b87)
+  ``docs/_posts/*.md`` -> ``DATA/wcep_portal/``. Each cited bullet is a one- or two-sentence news
+  summary filed under one of the portal's sections (armed conflicts and attacks, business and
+  economy, law and crime, ...); ``load_current_events`` splits by date: 2025-01..2026-03 train,
+  2026-04..2026-05 validation, 2026-06.. test (a later period, so ongoing stories do not straddle
+  train and test within a day; a text met on several days counts once, on its first day).
+
 Reserved evaluation sets (those the project brief lists) are never read here.
 Label mapping to taxonomy slugs: ``pipeline/tag/data/topics/label_map.yaml``.
 """
@@ -212,4 +220,54 @@ def load_devset(split: str) -> list[Story]:
                 continue
             tops = {(data.ancestors(t) or [t])[-1] for t in rec["topics"]}
             out.append(Story(rec["title"], rec["body"], rec["lang"], frozenset(tops), "devset"))
+    return out
+
+
+# Section heading of a portal day ("#### Law and crime" or "**Law and crime**"), a Markdown link
+# (its text is kept) and a cited source ("[(Reuters)](url)", dropped).
+_CE_HEADING = re.compile(r"^(?:#+\s*|\*\*)([A-Z][A-Za-z ]+?)(?:\*\*)?\s*$")
+_CE_SOURCE = re.compile(r"\s*\[\(\*?[^\]]*?\*?\)\]\([^)\s]*\)")
+_CE_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_CE_SPLITS = (
+    ("2025-01", "2026-03", "train"),
+    ("2026-04", "2026-05", "val"),
+    ("2026-06", "2026-12", "test"),
+)
+
+
+def current_events_items(data: Path) -> list[tuple[str, str, str]]:
+    """(day, portal section, summary) of every cited bullet, each text once (its first day)."""
+    seen: set[str] = set()
+    out = []
+    for path in sorted((data / "wcep_portal").glob("*.md")):
+        day = path.name[:10]
+        if not "2025-01-01" <= day <= "2026-12-31":  # a misdated copy (2020) and a future stub
+            continue
+        section = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            head = _CE_HEADING.match(line.strip())
+            if head:
+                section = head.group(1).strip().lower()
+                continue
+            if section is None or "[(" not in line:
+                continue
+            text = _CE_LINK.sub(r"\1", _CE_SOURCE.sub("", line)).strip().lstrip("*+- ")
+            text = re.sub(r"[*_]+", "", text).strip()
+            key = text.lower()
+            if len(text) < 30 or key in seen:
+                continue
+            seen.add(key)
+            out.append((day, section, text))
+    return out
+
+
+def load_current_events(data: Path, split: str) -> list[Story]:
+    """Wikipedia Current events portal summaries of one date split (train, val or test)."""
+    mapping = {k.lower(): v for k, v in label_map("wikipedia_current_events").items()}
+    out = []
+    for day, section, text in current_events_items(data):
+        part = next(name for lo, hi, name in _CE_SPLITS if lo <= day[:7] <= hi)
+        slug = mapping.get(section)
+        if slug and part == split:
+            out.append(Story(None, text, "en", frozenset([slug]), "current-events"))
     return out

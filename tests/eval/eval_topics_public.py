@@ -25,6 +25,7 @@ from topics_datasets import (  # noqa: E402
     DEFAULT_DATA,
     SIB_LANGS,
     Story,
+    load_current_events,
     load_devset,
     load_huffpost,
     load_huffpost_headlines,
@@ -60,6 +61,9 @@ def test_sets(data: Path) -> dict[str, list[Story]]:
             data, "test"
         ),
         "uci news aggregator headlines (independent)": load_uci_news(data),
+        "wikipedia current events 2026-06.. (later period; earlier trained)": load_current_events(
+            data, "test"
+        ),
         "huffpost politics/sports descriptions (same dataset as training)": load_huffpost(data),
         "devset heldout (project's own)": load_devset("heldout"),
     }

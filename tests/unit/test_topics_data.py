@@ -191,3 +191,41 @@ def test_hash_split_is_fixed_and_proportioned() -> None:
     assert parts == [ds.split_of(t) for t in texts]
     assert 0.12 < parts.count("test") / 4000 < 0.18
     assert 0.12 < parts.count("val") / 4000 < 0.18
+
+
+def test_portal_summaries_are_parsed_deduplicated_and_split_by_date(tmp_path: Path) -> None:
+    """The Wikipedia Current-events pages (Markdown, two heading styles): each cited bullet becomes
+    one story with link text kept and sources dropped; a text seen again on a later day is not a
+    second story, and the date decides train / val / test."""
+    ds = _datasets_module()
+    portal = tmp_path / "wcep_portal"
+    portal.mkdir()
+    item = (
+        '    * A [drone strike](https://en.wikipedia.org/wiki/Drone "Drone") hits a refinery in'
+        ' [Ryazan](https://en.wikipedia.org/wiki/Ryazan "Ryazan"), Russia. [(*Reuters*)](https://x.y/a)'
+    )
+    (portal / "2025-02-01-index.md").write_text(
+        "---\ntitle: 2025 February 1\n---\n\n**Armed conflicts and attacks**\n\n"
+        '* [Russian invasion of Ukraine](https://en.wikipedia.org/wiki/R "R")\n'
+        f"{item}\n\n**Health and environment**\n\n"
+        "* A measles outbreak in Texas grows to forty cases, officials say. [(AP)](https://x.y/b)\n",
+        encoding="utf-8",
+    )
+    (portal / "2026-07-01-index.md").write_text(
+        f"#### Armed conflicts and attacks\n\n{item}\n\n#### Sports\n\n"
+        "* Spain beat England 2-1 in the final of the women's cup. [(BBC)](https://x.y/c)\n",
+        encoding="utf-8",
+    )
+    items = ds.current_events_items(tmp_path)
+    assert [(day, section) for day, section, _ in items] == [
+        ("2025-02-01", "armed conflicts and attacks"),
+        ("2025-02-01", "health and environment"),
+        ("2026-07-01", "sports"),
+    ]
+    assert items[0][2] == "A drone strike hits a refinery in Ryazan, Russia."
+    train = ds.load_current_events(tmp_path, "train")
+    assert [(s.body[:7], s.labels) for s in train] == [("A drone", {"conflict-war-peace"})]
+    assert [s.labels for s in ds.load_current_events(tmp_path, "test")] == [{"sport"}]
+    tops = {slug for slug, t in taxonomy().items() if t.parent is None}
+    for section, slug in ds.label_map("wikipedia_current_events").items():
+        assert slug is None or slug in tops, section
