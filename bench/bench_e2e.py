@@ -183,6 +183,8 @@ class Round:
                 for k, v in jvm.items()
             },
             "freshness_s": percentiles([d["freshness_s"] for d in docs]),
+            "to_processed_s": percentiles([d["to_processed_s"] for d in docs]),
+            "to_indexed_s": percentiles([d["to_indexed_s"] for d in docs]),
             # whole node, so other work on it counts too (another round's, another user's)
             "es_requests_per_story": {k: v / max(stories, 1) for k, v in es.items()},
         }
@@ -230,6 +232,8 @@ class Round:
             "stories": len(docs),
             "unaccounted": waited["unaccounted"],
             "freshness_s": percentiles([d["freshness_s"] for d in docs]),
+            "to_processed_s": percentiles([d["to_processed_s"] for d in docs]),
+            "to_indexed_s": percentiles([d["to_indexed_s"] for d in docs]),
         }
 
     def start_roles(self, interval: int) -> Roles:
@@ -322,6 +326,12 @@ def report(result: dict[str, Any]) -> None:
         for q in ("p50", "p90", "p99"):
             label = f"freshness {q}, steady, s (p99 goal ≤ 1)"
             row(label, lambda r, q=q: r["freshness_s"][q], "{:.2f}", "steady")
+        for leg, what in (("to_processed_s", "fetched to extracted"),
+                          ("to_indexed_s", "extracted to indexed")):  # fmt: skip
+            for q in ("p50", "p99"):
+                row(f"  of which {what} {q}, steady, s",
+                    lambda r, q=q, leg=leg: r.get(leg, {}).get(q, float("nan")),
+                    "{:.2f}", "steady")  # fmt: skip
 
 
 def main() -> None:

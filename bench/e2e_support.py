@@ -204,15 +204,18 @@ class Accounting:
         hits = helpers.scan(
             self.es.options(ignore_status=404), index=self.settings.index_alias,
             query={"query": {"match_all": {}}},
-            _source=["url", "urls", "fetched_at", "indexed_at"],
+            _source=["url", "urls", "fetched_at", "processed_at", "indexed_at"],
         )  # fmt: skip
         for hit in hits:
             src = hit["_source"]
-            fresh = float("nan")
-            if src.get("fetched_at") and src.get("indexed_at"):
-                fresh = (_when(src["indexed_at"]) - _when(src["fetched_at"])).total_seconds()
             urls = {normalize_url(u) for u in [src.get("url", ""), *(src.get("urls") or [])]}
-            out.append({"urls": urls, "freshness_s": fresh})
+            out.append({
+                "urls": urls,
+                "freshness_s": _seconds(src, "fetched_at", "indexed_at"),
+                # the two legs: connector to extraction done, then dedup, Kafka, indexer
+                "to_processed_s": _seconds(src, "fetched_at", "processed_at"),
+                "to_indexed_s": _seconds(src, "processed_at", "indexed_at"),
+            })  # fmt: skip
         return out
 
     def _letters(self) -> None:
@@ -285,6 +288,12 @@ class Accounting:
             "dead_letters": len(self.letter_keys) + len(self.letter_payloads),
             "unaccounted": len(missing),
         }
+
+
+def _seconds(src: dict[str, Any], start: str, end: str) -> float:
+    if not (src.get(start) and src.get(end)):
+        return float("nan")
+    return (_when(src[end]) - _when(src[start])).total_seconds()
 
 
 def _when(text: str) -> datetime:
