@@ -24,14 +24,23 @@ same-event search queries the whole alias (which keeps every index search-active
 ``--alternate`` alternates baseline and current trials, so both are measured in the same
 run on the same machine load.
 
+``--threads`` adds the JVM's CPU per story by thread group over the trial (``jcmd
+Thread.print``, as the node's user): ``refresh`` (flushing each refresh's new segment),
+``search``, ``write``, ``merge``, ``transport_worker`` (HTTP), the JIT compilers (``C1``,
+``C2``: warm-up, large for an hour after a start), cluster state (index creation). ``--compare
+K=V[,K=V]`` alternates trials without and with those index settings (e.g.
+``index.merge.policy.segments_per_tier=4``); ``--poll-like-e2e`` alternates trials without
+and with the polling ``bench_e2e.py`` did before ea83d40, to price it.
+
 ``--freshness N`` measures instead the seconds from a bulk's acknowledgement to the story
 being searchable (no refresh asked), for an index searched just before and for a
 search-idle one, with ``refresh_interval`` 1 s and unset.
 
 Run: ``python bench/bench_es.py [--pages N] [--articles PATH] [--rate R] [--batch B]
-[--trials T] [--live | --backfill] [--baseline | --alternate] [--refresh 5s | --refresh=-1
---bulk-refresh]`` with the stack up. The first trial after Elasticsearch starts includes
-the JVM's warm-up (JIT): compare later ones. ``--articles PATH`` keeps the chain's output
+[--trials T] [--live | --backfill] [--baseline | --alternate | --compare K=V |
+--poll-like-e2e] [--refresh 5s | --refresh=-1 --bulk-refresh] [--threads]`` with the stack
+up. The first trial after Elasticsearch starts includes the JVM's warm-up (JIT): compare
+later ones. ``--articles PATH`` keeps the chain's output
 there (made on first use), so repeated runs skip the chain.
 """
 
@@ -40,9 +49,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pwd
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -52,13 +64,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from e2e_support import jvm_pids, tree_cpu
+from elasticsearch import helpers
 from namespace import namespaced, remove
 
 from newswire.alerts import alert_hook
 from pipeline.index.events import EventGrouper
-from pipeline.index.writer import Writer, index_for
+from pipeline.index.writer import Writer, index_for, make_client
 from tests.support.corpus_sites import CORPUS_HTML, corpus_pages, strip_canonical
 from wire.models import Article, SourceRef
+from wire.settings import Settings
 
 
 def stories(pages: int, workdir: Path) -> list[str]:
@@ -93,13 +107,48 @@ def es_cpu() -> float:
     return tree_cpu(jvm_pids()["elasticsearch"])
 
 
-def set_refresh(writer: Writer, refresh: str) -> None:
-    """The template's ``refresh_interval`` for the namespace's indices ("": unset)."""
-    if refresh:
+_THREAD = re.compile(r'^"([^"]+)".* cpu=([0-9.]+)ms', re.MULTILINE)
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU ms so far per thread group of the Elasticsearch JVM (``jcmd Thread.print``, run
+    as the JVM's user): ``elasticsearch[node][write][T#1]`` counts as ``write``, ``GC
+    Thread#0`` as ``GC``, ``C2 CompilerThread0`` as ``C2``. Empty when jcmd cannot attach."""
+    pid = jvm_pids()["elasticsearch"]  # the launcher; the node is its java child
+    children = [c for t in Path(f"/proc/{pid}/task").iterdir()
+                for c in (t / "children").read_text().split()]  # fmt: skip
+    pid = int(children[0]) if children else pid
+    java = Path(os.readlink(f"/proc/{pid}/exe"))
+    user = pwd.getpwuid(os.stat(f"/proc/{pid}").st_uid).pw_name
+    command = [str(java.with_name("jcmd")), str(pid), "Thread.print"]
+    if os.geteuid() == 0 and user != "root":
+        command = ["runuser", "-u", user, "--", *command]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    groups: dict[str, float] = {}
+    for name, ms in _THREAD.findall(out):
+        if m := re.match(r"elasticsearch\[[^]]*\]\[([^]]+)\]", name):
+            group = m.group(1)
+        else:
+            group = re.sub(r"[#\s-]*\d+$", "", name).split("#")[0].strip() or name
+        groups[group] = groups.get(group, 0.0) + float(ms)
+    return groups
+
+
+def set_refresh(writer: Writer, refresh: str, **more: str) -> None:
+    """The template's ``refresh_interval`` for the namespace's indices ("": unset), and any
+    other index settings (dotted names below ``index.``)."""
+    if refresh or more:
         name = f"{writer.settings.index_prefix}-articles"
         got = writer.client.indices.get_index_template(name=name)["index_templates"][0]
         body = {k: v for k, v in got["index_template"].items() if "_date" not in k}
-        body["template"]["settings"]["index"]["refresh_interval"] = refresh
+        index = body["template"]["settings"]["index"]
+        if refresh:
+            index["refresh_interval"] = refresh
+        for key, value in more.items():
+            index[key.removeprefix("index.")] = value
         writer.client.indices.put_index_template(name=name, **body)
 
 
@@ -144,12 +193,38 @@ def freshness(refresh: str, idle: bool, n: int) -> list[float]:
     return out
 
 
-def trial(lines: list[str], args: argparse.Namespace, baseline: bool) -> dict[str, Any]:
+def poll_like_e2e(settings: Settings, stop: threading.Event) -> None:
+    """What ``bench_e2e.py`` asked of Elasticsearch while it waited for a round before
+    ea83d40: a count of the alias every 0.2 s and, every 2 s, a forced refresh of the alias
+    and a scan of every story's URLs (its cost is the ``--poll-like-e2e`` trials' excess)."""
+    client = make_client(settings)
+    es = client.options(ignore_status=404)  # no index yet before the first story
+    alias, last = settings.index_alias, 0.0
+    try:
+        while not stop.wait(0.2):
+            es.count(index=alias)
+            if time.monotonic() - last > 2.0:
+                last = time.monotonic()
+                es.indices.refresh(index=alias)
+                query: dict[str, Any] = {"query": {"match_all": {}}}
+                for _ in helpers.scan(es, index=alias, query=query, _source=["url", "urls"]):
+                    pass
+    finally:
+        client.close()
+
+
+def trial(
+    lines: list[str],
+    args: argparse.Namespace,
+    baseline: bool,
+    extra: dict[str, str],
+    polled: bool = False,
+) -> dict[str, Any]:
     settings = namespaced("esbench")
     writer = Writer(settings)
     writer.setup()
     refresh = args.refresh or ("1s" if baseline else "")
-    set_refresh(writer, refresh)
+    set_refresh(writer, refresh, **extra)
     if args.bulk_refresh:  # each bulk refreshes the indices it wrote to
         bulk = writer.client.bulk
         writer.client.bulk = lambda **kw: bulk(**{**kw, "refresh": True})  # type: ignore[method-assign]
@@ -157,6 +232,8 @@ def trial(lines: list[str], args: argparse.Namespace, baseline: bool) -> dict[st
     if baseline:  # the same-event search over the whole alias, as before
         events.indices_for = lambda article: [settings.index_alias]  # type: ignore[method-assign]
     articles = [Article.model_validate_json(line) for line in lines]
+    stop = threading.Event()
+    poller = threading.Thread(target=poll_like_e2e, args=(settings, stop), daemon=True)
     try:
         if args.backfill:  # untimed: every story at its own date, ~20 yearly indices
             for i in range(0, len(articles), 100):
@@ -169,6 +246,9 @@ def trial(lines: list[str], args: argparse.Namespace, baseline: bool) -> dict[st
         before = es_cpu()
         time.sleep(5)
         idle = (es_cpu() - before) / 5
+        if polled:
+            poller.start()
+        threads0 = thread_cpu() if args.threads else {}
         stats0, cpu0, start = node_stats(settings.elasticsearch_url), es_cpu(), time.monotonic()
         for n, i in enumerate(range(0, len(articles), args.batch)):
             time.sleep(max(0.0, start + n * args.batch / args.rate - time.monotonic()))
@@ -179,17 +259,31 @@ def trial(lines: list[str], args: argparse.Namespace, baseline: bool) -> dict[st
         time.sleep(2)  # the last scheduled refreshes
         wall, cpu = time.monotonic() - start, es_cpu() - cpu0
         stats1 = node_stats(settings.elasticsearch_url)
+        threads1 = thread_cpu() if args.threads else {}
     finally:
+        stop.set()
+        if poller.is_alive():
+            poller.join()
         hook.close()
         remove(settings)
     return {
         "mode": "baseline" if baseline else "current",
+        **({"polled_like_e2e": True} if polled else {}),
+        **({"settings": extra} if extra else {}),
         "refresh_interval": refresh or "unset",
         "stories": len(articles),
         "es_ms_per_story": round(1000 * (cpu - idle * wall) / len(articles), 1),
         "idle_cpu_s_per_s": round(idle, 3),
         **{k: stats1[k] - stats0[k] for k in stats0},
+        **_per_story(threads0, threads1, len(articles)),
     }
+
+
+def _per_story(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, Any]:
+    """The thread groups' CPU ms per story over the trial, largest first (0.1 ms and up)."""
+    spent = {k: (v - before.get(k, 0.0)) / n for k, v in after.items()}
+    top = sorted(((k, round(v, 1)) for k, v in spent.items() if v >= 0.1), key=lambda kv: -kv[1])
+    return {"threads_ms_per_story": dict(top)} if after else {}
 
 
 def main() -> None:
@@ -204,6 +298,17 @@ def main() -> None:
         "--backfill", action="store_true", help="the stories at their dates first, untimed"
     )
     parser.add_argument("--refresh", default="", help="refresh_interval (default: unset)")
+    parser.add_argument(
+        "--threads", action="store_true", help="CPU per story by JVM thread group (jcmd)"
+    )
+    parser.add_argument(
+        "--compare", default="", metavar="K=V[,K=V]",
+        help="alternate trials without and with these index settings (without first)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--poll-like-e2e", action="store_true",
+        help="alternate trials without and with bench_e2e.py's polling of the alias",
+    )  # fmt: skip
     parser.add_argument("--bulk-refresh", action="store_true", help="refresh=true on bulks")
     parser.add_argument(
         "--baseline",
@@ -240,7 +345,10 @@ def main() -> None:
     print(f"{len(lines)} stories at {args.rate:g}/s in bulks of {args.batch}", flush=True)
     for n in range(args.trials):
         baseline = args.baseline or (args.alternate and n % 2 == 0)
-        print(json.dumps({"trial": n, **trial(lines, args, baseline)}), flush=True)
+        extra = dict(kv.split("=", 1) for kv in args.compare.split(",") if kv and n % 2)
+        polled = args.poll_like_e2e and n % 2 == 1
+        result = trial(lines, args, baseline, extra, polled)
+        print(json.dumps({"trial": n, **result}), flush=True)
 
 
 if __name__ == "__main__":
