@@ -13,7 +13,7 @@ def test_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) ->
     # 0xF8 is 111110 in its first six bits: "-" in URL-safe base64, which kafka-storage
     # then reads as an option ("argument --cluster-id/-t: expected one argument").
     drawn = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x10" + bytes(15))])
-    monkeypatch.setattr(services.uuid, "uuid4", lambda: next(drawn))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(drawn))
     cluster_id = services.kafka_cluster_id()
     assert cluster_id == "EAAAAAAAAAAAAAAAAAAAAA"
     assert next(drawn, None) is None  # the first draw was refused
