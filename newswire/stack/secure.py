@@ -27,7 +27,6 @@ import shutil
 import ssl
 import subprocess
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from newswire.stack.services import (
     KafkaService,
     _chown_tree,
     broker_basics,
+    kafka_cluster_id,
 )
 from wire.settings import Settings
 
@@ -173,7 +173,7 @@ class SecureKafka(KafkaService):
         self.logs.mkdir(parents=True, exist_ok=True)
         if not (self.data / "meta.properties").exists():
             self.data.mkdir(parents=True, exist_ok=True)
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = kafka_cluster_id()  # never starting with "-" (see there)
             scram = [
                 f"{MECHANISM}=[name={KAFKA_ADMIN},password={keys['kafka_admin']}]",
                 f"{MECHANISM}=[name={KAFKA_USER},password={keys['kafka_newswire']}]",
