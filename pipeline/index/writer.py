@@ -239,13 +239,16 @@ class Writer:
             operations.append(article.model_dump_json(exclude_none=True).encode()[:-1] + indexed_at)
         return operations
 
-    def send(self, operations: list[dict[str, Any] | bytes]) -> BulkOutcome:
-        """One bulk request; each item classified as done, to retry, or rejected."""
+    def send(self, operations: list[dict[str, Any] | bytes], refresh: bool = False) -> BulkOutcome:
+        """One bulk request; each item classified as done, to retry, or rejected.
+
+        ``refresh``: the shards it wrote are refreshed before it returns (the indexer asks
+        for it after a quiet spell only, ``pipeline.index.indexer``)."""
         outcome = BulkOutcome()
         if not operations:
             return outcome
         # The NDJSON serializer sends bytes lines as they are; the stubs only know mappings.
-        resp = self.client.bulk(operations=operations, refresh=False)  # type: ignore[arg-type]
+        resp = self.client.bulk(operations=operations, refresh=refresh)  # type: ignore[arg-type]
         for i, item in enumerate(resp["items"]):
             op, result = next(iter(item.items()))
             status = int(result.get("status", 500))
