@@ -45,6 +45,7 @@ Label mapping to taxonomy slugs: ``pipeline/tag/data/topics/label_map.yaml``.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 import sys
@@ -235,8 +236,11 @@ _CE_SPLITS = (
 )
 
 
-def current_events_items(data: Path) -> list[tuple[str, str, str]]:
-    """(day, portal section, summary) of every cited bullet, each text once (its first day)."""
+@functools.cache
+def current_events_items(data: Path) -> tuple[tuple[str, str, str], ...]:
+    """(day, portal section, summary) of every cited bullet, each text once (its first day).
+    Read once per data directory: training asks for the train and the val split, and
+    ``train_topics.py --crossfit`` for both again."""
     seen: set[str] = set()
     out = []
     for path in sorted((data / "wcep_portal").glob("*.md")):
@@ -258,7 +262,7 @@ def current_events_items(data: Path) -> list[tuple[str, str, str]]:
                 continue
             seen.add(key)
             out.append((day, section, text))
-    return out
+    return tuple(out)
 
 
 def load_current_events(data: Path, split: str) -> list[Story]:
