@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         description="static group membership (group.instance.id), unique per replica (e.g. the "
         "StatefulSet pod name): a restarted replica takes its partitions back at once",
     )
+    processor_local_dedup: bool = Field(
+        default=True,
+        description="the worker holding the dedup partition decides on its own articles "
+        "in-process instead of sending them through the internal dedup topic (one Kafka "
+        "round trip less a story); false: every article goes through the topic",
+    )
     dedup_sweep_seconds: float = 600.0
     extraction_timeout_s: float = 20.0
     max_raw_bytes: int = 10 * 1024 * 1024

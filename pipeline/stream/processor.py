@@ -17,6 +17,12 @@
    operation touches one key, so the stage could be sharded by key if that ever stops
    being true (not built: see the dedup package).
 
+   The worker that holds the dedup partition (with its table recovered and no rebalance
+   under way) decides on its own articles in-process instead of sending them through the
+   topic: one produce, one broker append and one consume less per story. Decisions stay
+   global: they all run in that one worker's event loop, one at a time, against the same
+   table; articles of other workers still come through the topic.
+
 Anything that fails becomes a dead letter with its reason, and the stream goes on.
 """
 
@@ -24,10 +30,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+import time
+import weakref
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import faust
+import faust.streams as faust_streams
+from faust.events import Event
+from faust.types import TP, Message
 
 from pipeline.dedup import Deduplicator
 from pipeline.dedup.minhash import preload_in_background
@@ -114,9 +126,11 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
                 article_id, article, spent = await pool.run(value)
             for stage, seconds in spent.items():  # cleanup and tagging, inside extraction
                 STAGE_DURATION.labels(stage).observe(seconds)
-            # Kafka may refuse the article (a topic's max.message.bytes): then a dead
-            # letter, never an acked event with no output.
-            await acknowledged(await to_dedup.send(key=article_id.encode(), value=article))
+            local = dedup_here()
+            if not local:
+                # Kafka may refuse the article (a topic's max.message.bytes): then a dead
+                # letter, never an acked event with no output.
+                await acknowledged(await to_dedup.send(key=article_id.encode(), value=article))
         except Exception as exc:  # every failure is a dead letter, never a crash
             DEAD_LETTERS.labels("extraction", error_class(exc)).inc()
             log.warning("dead letter (%s) for %s: %s", type(exc).__name__, key, exc)
@@ -131,6 +145,26 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
             await acknowledged(await dlq.send(key=key, value=letter.to_json_bytes()))
             return
         STAGE_OUT.labels("extraction").inc()
+        if local:
+            # This worker holds the dedup partition: decide here (nothing awaited between
+            # the check and the decision's state writes), and the raw item is acked only
+            # once the output is acknowledged; a replay decides again, idempotently
+            # (Deduplicator.route).
+            delivery = await decide(article_id.encode(), article, local=True)
+            if delivery is not None:
+                await deliver(article_id.encode(), article, delivery)
+
+    dedup_tp = TP(to_dedup.get_topic_name(), 0)
+
+    def dedup_here() -> bool:
+        """Whether this worker may decide now: it holds the dedup partition, its table is
+        recovered, and no rebalance is under way (which could hand the partition on)."""
+        return (
+            settings.processor_local_dedup
+            and not app.rebalancing
+            and app.tables.actives_ready
+            and dedup_tp in app.assignor.assigned_actives()
+        )
 
     # Offsets (issue 13, 7): faust acks an event when the loop body around it ends, *even
     # when it ends by an exception or a cancellation* (the stream iterator's ``finally``),
@@ -160,7 +194,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
             async for event in _unacked(stream).events():
                 if acker.done():
                     acker.result()  # its failure (Kafka refused a dead letter) stops the stage
-                await outputs.put((event, await decide(event)))
+                await outputs.put((event, await decide(event.key, event.value)))
         finally:
             acker.cancel()  # events not acked yet are read again: replays re-index
 
@@ -170,33 +204,42 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
         while True:
             event, delivery = await outputs.get()
             if delivery is not None:
-                try:
-                    await acknowledged(delivery)
-                except Exception as exc:  # refused by Kafka: a dead letter, not a lost story
-                    await dedup_letter(event, exc)
-                else:
-                    STAGE_OUT.labels("dedup").inc()
+                await deliver(event.key, event.value, delivery)
             await stream.ack(event)
 
-    async def dedup_letter(event: Any, exc: Exception) -> None:
-        """The dedup stage's dead letter for ``event``, acknowledged by Kafka."""
-        DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
-        log.warning("dedup dead letter for %s: %s", event.key, exc)
-        letter = DeadLetter.for_error(
-            "processor", exc, event.value, topic=to_dedup.get_topic_name(),
-            key=event.key.decode("utf-8", "replace") if event.key else None,
-        )  # fmt: skip
-        await acknowledged(await dlq.send(key=event.key, value=letter.to_json_bytes()))
+    async def deliver(key: bytes | None, value: Any, delivery: Awaitable[Any]) -> None:
+        """Wait for a decision's output to be acknowledged; refused: a dead letter."""
+        try:
+            await acknowledged(delivery)
+        except Exception as exc:  # refused by Kafka: a dead letter, not a lost story
+            await dedup_letter(key, value, exc)
+        else:
+            STAGE_OUT.labels("dedup").inc()
 
-    async def decide(event: Any) -> Awaitable[Any] | None:
-        """One article through dedup; returns the delivery of what it sent, if anything."""
+    async def dedup_letter(key: bytes | None, value: Any, exc: Exception) -> None:
+        """The dedup stage's dead letter for an article, acknowledged by Kafka; it names
+        the dedup topic, so a replay goes through the decision again."""
+        DEAD_LETTERS.labels("dedup", error_class(exc)).inc()
+        log.warning("dedup dead letter for %s: %s", key, exc)
+        letter = DeadLetter.for_error(
+            "processor", exc, value, topic=to_dedup.get_topic_name(),
+            key=key.decode("utf-8", "replace") if key else None,
+        )  # fmt: skip
+        await acknowledged(await dlq.send(key=key, value=letter.to_json_bytes()))
+
+    async def decide(
+        key: bytes | None, value: Any, *, local: bool = False
+    ) -> Awaitable[Any] | None:
+        """One article through dedup; returns the delivery of what it sent, if anything.
+        Nothing is awaited before the decision: callers check who decides just before.
+        ``local``: called from the extraction stage, not for an event of the dedup topic."""
         STAGE_IN.labels("dedup").inc()
         try:
-            with STAGE_DURATION.labels("dedup").time():
-                article = read_record(Article, event.value)  # schema checked
+            with STAGE_DURATION.labels("dedup").time(), _as_event_of(app, dedup_tp, local):
+                article = read_record(Article, value)  # schema checked
                 outcome, indexed = deduplicator.route(article)
         except Exception as exc:  # a dead letter, never a stopped stage
-            await dedup_letter(event, exc)
+            await dedup_letter(key, value, exc)
             return None
         if not outcome.indexed:
             log.info("merged %s into %s (%s)", article.url, outcome.merge_into,
@@ -208,7 +251,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
                 key=story_of(indexed).encode(), value=indexed.to_json_bytes()
             )
         except Exception as exc:  # refused before it was queued: a dead letter
-            await dedup_letter(event, exc)
+            await dedup_letter(key, value, exc)
             return None
         return sent
 
@@ -236,6 +279,30 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
             log.info("dedup state: %d expired keys removed", removed)
 
     return app
+
+
+@contextmanager
+def _as_event_of(app: faust.App, tp: TP, local: bool) -> Iterator[None]:
+    """Run a block as faust runs an event of ``tp`` (when ``local``).
+
+    A faust Table takes the partition of each read and write from the current event: the
+    changelog partition it sends to and the RocksDB it opens. A decision made in the
+    extraction stage runs inside an event of ``news.raw`` (another topic, other partitions),
+    so for that block the current event is one of the dedup topic's partition, as if the
+    article had come through it. faust has no public setter for the current event (its
+    streams set the context variable ``faust.streams._current_event`` per event); the
+    integration tests (one worker deciding in-process, two sharing the work) check it.
+    """
+    if not local:
+        yield
+        return
+    message = Message(tp.topic, tp.partition, -1, time.time(), 0, None, None, None, None)
+    event = Event(app, None, None, None, message)
+    token = faust_streams._current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        faust_streams._current_event.reset(token)
 
 
 def _unacked(stream: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, TopicPartition
 
 from tests.support.site import Site, make_stories, serve
 from wire.settings import Settings
@@ -55,6 +56,16 @@ def _documents(env: dict[str, str]) -> list[dict[str, Any]]:
     return [{**h["_source"], "_version": h["_version"]} for h in resp["hits"]["hits"]]
 
 
+def _records_in(topic: str) -> int:
+    """How many records ``topic`` ever received (end offsets; 0 when it does not exist)."""
+    consumer = KafkaConsumer(bootstrap_servers=Settings().kafka_bootstrap, group_id=None)
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        return sum(consumer.end_offsets(tps).values()) if tps else 0
+    finally:
+        consumer.close()
+
+
 def test_feed_to_search_and_replay_is_idempotent(tmp_path: Path, namespace: dict[str, str]) -> None:
     site = Site(stories=make_stories(6))
     server, base = serve(site)
@@ -66,6 +77,10 @@ def test_feed_to_search_and_replay_is_idempotent(tmp_path: Path, namespace: dict
         docs = _documents(namespace)
         by_url = {d["url"]: d for d in docs}
         assert len(docs) == 6
+        # One worker holds the dedup partition and decides on its own articles in-process:
+        # nothing goes through the internal dedup topic (pipeline.stream.processor).
+        names = {k.removeprefix("NEWSWIRE_").lower(): v for k, v in namespace.items()}
+        assert _records_in(Settings.model_validate(names).topic_dedup) == 0
         for story in site.stories:
             doc = by_url[f"{base}/news/{story.slug}"]
             assert doc["title"] == story.title

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -44,6 +45,16 @@ def _keys(settings: Settings, topic: str, field: str) -> list[str]:
     values = [json.loads(m.value).get(field) for m in consumer]
     consumer.close()
     return [v for v in values if v]
+
+
+def _values(settings: Settings, topic: str) -> list[dict[str, Any]]:
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
+        group_id=None, consumer_timeout_ms=500,
+    )  # fmt: skip
+    values = [json.loads(m.value) for m in consumer]
+    consumer.close()
+    return values
 
 
 def _accounted(settings: Settings) -> set[str]:
@@ -113,18 +124,22 @@ def test_no_item_committed_without_its_result(tmp_path: Path, namespace: dict[st
           "after the replacement started")  # fmt: skip
 
 
+@pytest.mark.parametrize("local", [False, True], ids=["through-topic", "in-process"])
 def test_a_result_kafka_refuses_is_a_dead_letter_not_a_commit(
-    tmp_path: Path, namespace: dict[str, str]
+    tmp_path: Path, namespace: dict[str, str], local: bool
 ) -> None:
-    """The processor's internal topic refuses every article (its max.message.bytes is
-    1,000 bytes). faust used to ack the event with its send still pending: the send
-    failed, the offset was committed, and the item had neither article nor dead letter.
-    Now the event is acked only after Kafka acknowledged its result, and a refused article
-    becomes a dead letter."""
+    """A topic refuses every result (its max.message.bytes is 1,000 bytes). faust used to
+    ack the event with its send still pending: the send failed, the offset was committed,
+    and the item had neither article nor dead letter. Now the event is acked only after
+    Kafka acknowledged its result, and a refused result becomes a dead letter. Through the
+    topic the internal dedup topic refuses the articles (an extraction dead letter, keyed
+    by the raw item); in-process the articles topic refuses the stories (a dedup dead
+    letter holding the article)."""
     settings = settings_from_env(namespace)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     tiny = {"max.message.bytes": "1000"}
-    admin.create_topics([NewTopic(settings.topic_dedup, 1, 1, topic_configs=tiny)])
+    refusing = settings.topic_articles if local else settings.topic_dedup
+    admin.create_topics([NewTopic(refusing, 1, 1, topic_configs=tiny)])
     admin.close()
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
     source = SourceRef(id="steppe", name="Steppe Courier", connector="rss")
@@ -138,10 +153,18 @@ def test_a_result_kafka_refuses_is_a_dead_letter_not_a_commit(
     producer.close()
     sources = tmp_path / "none.yaml"
     sources.write_text("sources: []\n")
+    env = {**os.environ, **namespace, "NEWSWIRE_PROCESSOR_LOCAL_DEDUP": str(local).lower()}
     run = subprocess.run(
         [sys.executable, "-m", "newswire", "run", "-s", str(sources), "--exit-when-idle", "5"],
-        env={**os.environ, **namespace}, capture_output=True, text=True, timeout=300, check=False,
+        env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
-    letters = set(_keys(settings, settings.topic_dlq, "key"))
+    if local:
+        letters = {
+            json.loads(letter["payload"])["url"]
+            for letter in _values(settings, settings.topic_dlq)
+            if letter["topic"] == settings.topic_dedup  # the dedup stage's letters
+        }
+    else:
+        letters = set(_keys(settings, settings.topic_dlq, "key"))
     assert wanted <= letters, f"committed with no result: {sorted(wanted - letters)}"
