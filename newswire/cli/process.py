@@ -79,7 +79,6 @@ def process(
     from pipeline.dedup import Deduplicator
     from pipeline.pool import extraction_error, extraction_processes, start_extraction_processes
     from pipeline.sightings import story_of, urls_patch
-    from pipeline.tagging import default_taggers
     from wire.models import Article, DeadLetter
 
     limit = timeout or settings().extraction_timeout_s
@@ -106,7 +105,7 @@ def process(
         ) as progress,
     ):
         task = progress.add_task("process", total=total)
-        pool = start_extraction_processes(workers, default_taggers(preload=False))
+        pool = start_extraction_processes(workers, None)  # the default taggers, preloaded once
         pending: deque[tuple[int, str, Future[tuple[str, bytes]]]] = deque()
 
         def settle() -> None:

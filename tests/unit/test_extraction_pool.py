@@ -1,6 +1,7 @@
 """The processor's extraction processes: results, errors, time bound and crash recovery.
 
-Real worker processes (spawned, as in the processor), no Kafka: what crosses the
+Real worker processes (forks of multiprocessing's fork server, as in the processor), no
+Kafka: what crosses the
 process line is the raw item's JSON in and the article's JSON out, and an error keeps
 its class, which is what the dead letter records.
 """
@@ -9,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -23,6 +28,8 @@ from pipeline.pool import (
     extraction_processes,
 )
 from wire.models import Article, RawItem, SourceRef
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SOURCE = SourceRef(id="wire", name="Wire", connector="rss")
 STORY = " ".join(
@@ -102,3 +109,51 @@ def test_a_dead_process_fails_its_page_and_the_next_page_works() -> None:
 
 def test_one_process_per_usable_cpu() -> None:
     assert extraction_processes() == len(os.sched_getaffinity(0))
+
+
+def preload_probe(value: bytes | str) -> tuple[int, bool, tuple[object, ...]]:
+    """In an extraction process: its parent, whether the taggers came preloaded, which."""
+    from pipeline import pool
+
+    never_ends(value)
+    return os.getppid(), pool._preloaded is not None, pool._worker_taggers
+
+
+PRELOAD_CHECK = textwrap.dedent(
+    """
+    import asyncio, os, time
+    from pipeline import pool
+    from tests.unit.test_extraction_pool import preload_probe as probe
+
+    extraction = pool.ExtractionPool(2, None, timeout=1.0, func=probe)
+    try:
+        first = [asyncio.run(extraction.run(b"x")) for _ in range(4)]
+        try:
+            asyncio.run(extraction.run(b"loop"))
+        except pool.ExtractionTimeout:
+            pass
+        started = time.perf_counter()
+        again = asyncio.run(extraction.run(b"x"))
+        replaced_in = time.perf_counter() - started
+    finally:
+        extraction.close()
+    for parent, preloaded, taggers in [*first, again]:
+        print(parent != os.getpid(), preloaded, [t.__name__ for t in taggers])
+    print(replaced_in < 1.0)
+    """
+)
+
+
+def test_default_taggers_are_loaded_once_in_the_fork_server_and_shared_by_its_forks() -> None:
+    """Each extraction process (and the one replacing a process that ran over the bound)
+    is a fork of the fork server, which loaded the default taggers before forking: none
+    loads them itself. A fresh interpreter, as the fork server is one per process."""
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOAD_CHECK],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.split("\n")
+    taggers = "['tag_article_regions', 'tag_article_topics']"
+    assert lines[:5] == [f"True True {taggers}"] * 5, done.stdout
+    assert lines[5] == "True", "the replacement process was not ready within a second"
