@@ -38,6 +38,21 @@ SOURCES (none is committed to git; fetch them into a data directory, default /tm
   2026-04..2026-05 validation, 2026-06.. test (a later period, so ongoing stories do not straddle
   train and test within a day; a text met on several days counts once, on its first day).
 
+* Older pages of the same portal (English Wikipedia, CC BY-SA 3.0 before June 2023, 4.0 after),
+  2002-2024, one YAML file per day (``Intelligence_Payload: {section: [bullets]}``) as converted by
+  github.com/ianrastall/current-events-context (commit 4ff6f7d243c8; repository CC0-1.0, the text is
+  Wikipedia's) ``YYYY/MM/*.yaml`` -> ``DATA/wcep_history/YYYY/MM/``. Only the portal's own bullets
+  are read (the repository's few "expanded" files, written by its tools, have another layout and
+  are skipped). Sections survive the conversion for most days of 2010-2020; days whose bullets are
+  all under ``Uncategorized`` (most of 2002-2009 and 2021 on) give nothing. Training only
+  (``load_portal_history``): the validation and test periods are those of the newer pages.
+* Wikinews (CC BY 2.5) articles of two desks, as bundled in the R package tosca,
+  github.com/Docma-TU/tosca (package GPL; data removed at commit 7a37e34, read at ab9ec0258e06)
+  ``data/politics.rda`` (5,000 articles filed under "Politics and conflicts", 2004-11..2009-11)
+  and ``data/economy.rda`` (2,327 under "Economy and business", 2004-11..2018-03) -> converted
+  once to ``DATA/wikinews_tosca/wikinews.jsonl`` by ``convert_wikinews_rda`` (needs the ``rdata``
+  package, PyPI, conversion only). Training only (``load_wikinews``).
+
 Reserved evaluation sets (those the project brief lists) are never read here.
 Label mapping to taxonomy slugs: ``pipeline/tag/data/topics/label_map.yaml``.
 """
@@ -46,12 +61,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import html
 import json
 import re
 import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -79,6 +96,9 @@ class Story:
     lang: str
     labels: frozenset[str]  # top-level taxonomy slugs
     source: str
+    # Topics the story may also have though its label does not say (a desk that files wars and
+    # elections alike): training neither counts it for nor against those topics.
+    unsure: frozenset[str] = frozenset()
 
 
 def label_map(dataset: str) -> dict[str, str | None]:
@@ -275,3 +295,126 @@ def load_current_events(data: Path, split: str) -> list[Story]:
         if slug and part == split:
             out.append(Story(None, text, "en", frozenset([slug]), "current-events"))
     return out
+
+
+# A bullet of the older pages ends with its cited sources, "(Reuters)" or "(AFP via Yahoo! News)";
+# a line without one is a sub-heading ("Syrian civil war"), not news.
+_HIST_SOURCE = re.compile(r"\s*\(([^()]{2,80})\)\s*$")
+
+
+@functools.cache
+def portal_history_items(data: Path) -> tuple[tuple[str, str, str], ...]:
+    """(day, portal section, summary) of the portal's cited bullets of 2002-2024, sources dropped,
+    each text once, and none whose text is also among the newer pages' (whatever their split)."""
+    newer = {text.lower() for _, _, text in current_events_items(data)}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    seen: set[str] = set()
+    out = []
+    for path in sorted((data / "wcep_history").glob("*/*/*.yaml")):
+        day = path.stem
+        if day >= "2025-01-01":  # the newer pages come from fordred/wikinews, split by date
+            continue
+        try:
+            page = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        except yaml.YAMLError:
+            continue
+        payload = page.get("Intelligence_Payload") if isinstance(page, dict) else None
+        if not isinstance(payload, dict):
+            continue
+        for section, bullets in payload.items():
+            for bullet in bullets if isinstance(bullets, list) else []:
+                text, cited = str(bullet).strip(), False
+                while m := _HIST_SOURCE.search(text):
+                    text, cited = text[: m.start()].rstrip(), True
+                key = text.lower()
+                if not cited or len(text) < 30 or key in seen or key in newer:
+                    continue
+                seen.add(key)
+                out.append((day, str(section).strip().lower(), text))
+    return tuple(out)
+
+
+def load_portal_history(data: Path) -> list[Story]:
+    """Portal summaries of 2002-2024 under a section the label map knows (training only)."""
+    mapping = {k.lower(): v for k, v in label_map("wikipedia_current_events").items()}
+    return [
+        Story(None, text, "en", frozenset([slug]), "current-events-history")
+        for _, section, text in portal_history_items(data)
+        if (slug := mapping.get(section))
+    ]
+
+
+# Wikinews desk -> (label, topics the desk's stories may also carry: see Story.unsure).
+WIKINEWS_DESKS = {
+    "politics": ("politics", frozenset({"conflict-war-peace", "crime-law-justice"})),
+    "economy": ("economy-business-finance", frozenset({"politics"})),
+}
+
+
+# Trailing sections of a Wikinews article (cut), the desks' own names (left in the text by the
+# infobox templates: a label leak, removed) and markup tosca keeps.
+_WN_TAIL = re.compile(r"==+\s*(?:related|sources?|external|see also|references)", re.IGNORECASE)
+_WN_DESK = re.compile(
+    r"\b(?:Economy and business|Politics and conflicts|Crime and law|Disasters and accidents|"
+    r"Science and technology|Culture and entertainment|Health|Sports|Weather)\b(?=\s+[A-Z*])"
+)
+_WN_MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|__[A-Z]+__|\[\[(?:File|Image):[^\]]*\]\]|==+[^=]*==+")
+
+
+def _wikinews_text(raw: str) -> str:
+    """Wikinews wikitext as tosca keeps it (links already plain) to prose: the trailing sections
+    (Related news, Sources), comments, tags, headings, file links, bullets and quote markup."""
+    text = _WN_TAIL.split(html.unescape(raw), maxsplit=1)[0]
+    text = _WN_DESK.sub(" ", _WN_MARKUP.sub(" ", text))
+    text = re.sub(r"(?:^|\s)\*+(?=\s|$)", " ", text.replace("'''", "").replace("''", ""))
+    text = re.sub(r"\s+([.,;:!?)])", r"\1", re.sub(r"\s+", " ", text))
+    return text.strip()
+
+
+def convert_wikinews_rda(data: Path) -> Path:
+    """DATA/wikinews_tosca/{politics,economy}.rda -> wikinews.jsonl (id, date, title, text, desks;
+    an article in both files once, with both desks). Needs ``pip install rdata``."""
+    import importlib
+
+    rdata: Any = importlib.import_module("rdata")  # conversion only, not a dependency
+
+    folder = data / "wikinews_tosca"
+    articles: dict[str, dict[str, object]] = {}
+    for desk in WIKINEWS_DESKS:
+        corpus = rdata.read_rda(str(folder / f"{desk}.rda"))[desk]
+        meta = corpus["meta"]
+        for aid, day, title in zip(meta["id"], meta["date"], meta["title"], strict=True):
+            text = _wikinews_text(" ".join(str(t) for t in corpus["text"].get(aid, [])))
+            title = html.unescape(re.sub(r"</?title>", "", str(title))).strip()
+            rec: dict[str, object] = {"id": str(aid), "day": str(day), "title": title}
+            rec.update(text=text, desks=[])
+            desks = articles.setdefault(str(aid), rec)["desks"]
+            assert isinstance(desks, list)
+            desks.append(desk)
+    out = folder / "wikinews.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        for rec in articles.values():
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return out
+
+
+def load_wikinews(data: Path, *, short: bool) -> list[Story]:
+    """Wikinews articles of the politics and economy desks (training only), whole or short
+    (headline + first two sentences); articles under 200 characters (stubs) are left out."""
+    out = []
+    with (data / "wikinews_tosca" / "wikinews.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if len(rec["text"]) < 200:
+                continue
+            desks = [WIKINEWS_DESKS[d] for d in rec["desks"]]
+            labels = frozenset(label for label, _ in desks)
+            unsure = frozenset().union(*(u for _, u in desks)) - labels
+            body = lead(rec["text"]) if short else rec["text"]
+            out.append(Story(rec["title"], body, "en", labels, "wikinews", unsure))
+    return out
+
+
+if __name__ == "__main__":  # python scripts/topics_datasets.py convert-wikinews [DATA]
+    if sys.argv[1:2] == ["convert-wikinews"]:
+        print(convert_wikinews_rda(Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_DATA))

@@ -17,6 +17,9 @@ scripts/topics_datasets.py and docs/topics-model.md):
 * The project's own dev set, ``tune`` split (tests/eval/topics_devset.jsonl).
 * Wikipedia "Current events" portal summaries (CC BY-SA 4.0), 2025-01 to 2026-03 (7,003); the
   portal's 2026-04 and 2026-05 summaries validate (calibration, combination constants).
+* The portal's older pages, 2002-2024 (CC BY-SA 3.0 / 4.0): 46,091 summaries under a section,
+  weight 0.1. Wikinews politics / economy articles (CC BY 2.5) can be read too but weigh 0 (they
+  made validation worse); ``--weight wikinews=1`` trains with them.
 
 Not used for training or tuning (kept for evaluation, tests/eval/eval_topics_public.py): the
 HuffPost test part, the MasakhaNEWS English test split, MasakhaNEWS French, the UCI News
@@ -54,13 +57,15 @@ from topics_datasets import (  # noqa: E402
     load_devset,
     load_huffpost_headlines,
     load_masakhanews,
+    load_portal_history,
     load_sib200,
+    load_wikinews,
     split_of,
 )
 
 from pipeline.tag.topic_model import MODEL_PATH, features  # noqa: E402
 
-VERSION = "2026-3"
+VERSION = "2026-4"
 BITS = 18
 MODEL_LANGUAGES = ("en",)  # where the combined tagger uses the model: see docs/topics-model.md
 
@@ -69,12 +74,19 @@ MODEL_LANGUAGES = ("en",)  # where the combined tagger uses the model: see docs/
 # are few, so each counts more than a headline or an encyclopaedic sentence.
 # English articles 8 and portal summaries 0.5 were chosen on the validation part (against 4 and 1:
 # same portal accuracy, one to four MasakhaNEWS validation articles more right of 97).
+# The portal's older pages 0.1 and Wikinews 0 (2026-4), chosen on the validation part by the mean
+# of its three sources' top-topic accuracy (portal, HuffPost, MasakhaNEWS): older pages at 0.1
+# 0.747, 0.25 0.745, 0.5 (with Wikinews 1) 0.731, none 0.739; Wikinews at 1 alone 0.720, at 0.25
+# beside older pages at 0.25 0.743 (its two desks file wars and markets under politics and
+# economy, and it lowered the MasakhaNEWS validation articles): docs/topics-model.md.
 SOURCE_WEIGHT = {
     "masakhanews-eng": 8.0,
     "masakhanews-pcm": 2.0,  # BBC Pidgin news: news, but not quite English
     "devset": 2.0,
     "huffpost-headlines": 1.0,
     "current-events": 0.5,  # 7,000 one-sentence summaries, a third of them war and attacks
+    "current-events-history": 0.1,  # 46,000 of the same, 2002-2024
+    "wikinews": 0.0,  # 5,549 articles of two desks (politics, economy): worse on validation
     "sib200": 1.0,
 }
 
@@ -103,7 +115,11 @@ def training_stories(data: Path) -> list[Story]:
     stories += load_devset("tune")
     stories += load_huffpost_headlines(data, "train")
     stories += load_current_events(data, "train")
-    return stories
+    if (data / "wcep_history").exists():
+        stories += load_portal_history(data)
+    if (data / "wikinews_tosca" / "wikinews.jsonl").exists():
+        stories += load_wikinews(data, short=False) + load_wikinews(data, short=True)
+    return [s for s in stories if SOURCE_WEIGHT[s.source] > 0]
 
 
 def validation_stories(data: Path) -> list[Story]:
@@ -129,13 +145,15 @@ def matrix(stories: list[Story], bits: int) -> sparse.csr_matrix:
 
 
 def fit(
-    x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, c: float
+    x: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray, c: float, known: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
+    """One logistic regression per topic; a story counts for topic k only where ``known[:, k]``
+    (``unsure`` topics of its source are neither positive nor negative evidence)."""
     weights = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
     bias = np.zeros(y.shape[1], dtype=np.float32)
     for k in range(y.shape[1]):
         clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
-        clf.fit(x, y[:, k], sample_weight=weight)
+        clf.fit(x, y[:, k], sample_weight=weight * known[:, k])
         weights[:, k] = clf.coef_[0]
         bias[k] = clf.intercept_[0]
     return weights, bias
@@ -180,6 +198,10 @@ def platt(raw: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[np.ndarra
 
 def labels(stories: list[Story], classes: list[str]) -> np.ndarray:
     return np.array([[c in s.labels for c in classes] for s in stories], dtype=np.int8)
+
+
+def known(stories: list[Story], classes: list[str]) -> np.ndarray:
+    return np.array([[c not in s.unsure for c in classes] for s in stories], dtype=np.float64)
 
 
 def top_accuracy(probs: np.ndarray, y: np.ndarray) -> float:
@@ -239,7 +261,11 @@ def crossfit(data: Path, c: float, folds: int = 5) -> None:
         train = base + [articles[i] for i in tr]
         weight = np.array([SOURCE_WEIGHT[s.source] for s in train]) * section_weights(train)
         weights, bias = fit(
-            sparse.vstack([x_base, x_art[tr]]).tocsr(), labels(train, classes), weight, c
+            sparse.vstack([x_base, x_art[tr]]).tocsr(),
+            labels(train, classes),
+            weight,
+            c,
+            known(train, classes),
         )
         held = val + [articles[i] for i in te]
         raw = sparse.vstack([x_val, x_art[te]]).tocsr() @ weights + bias
@@ -290,7 +316,18 @@ def main() -> None:
     ap.add_argument("--bits", type=int, default=BITS)
     ap.add_argument("--tune", type=Path, help="only grid the combination for these weights")
     ap.add_argument("--crossfit", action="store_true", help="grid it on out-of-fold articles")
+    ap.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="SOURCE=W",
+        help="override a source's weight (0 leaves it out), to compare on validation",
+    )
     args = ap.parse_args()
+    for item in args.weight:
+        name, value = item.split("=")
+        assert name in SOURCE_WEIGHT, f"unknown source {name}"
+        SOURCE_WEIGHT[name] = float(value)
     if args.tune:
         tune(args.data, args.tune)
         return
@@ -306,8 +343,9 @@ def main() -> None:
     weight = np.array([SOURCE_WEIGHT[s.source] for s in stories]) * section_weights(stories)
     x, x_val = matrix(stories, args.bits), matrix(val, args.bits)
     print(f"{len(stories)} training stories, {len(val)} validation, {len(classes)} classes")
+    print("  weights: " + ", ".join(f"{k}={v}" for k, v in SOURCE_WEIGHT.items()), flush=True)
 
-    weights, bias = fit(x, y, weight, args.c)
+    weights, bias = fit(x, y, weight, args.c, known(stories, classes))
     raw_val = x_val @ weights + bias
     a, b_ = platt(raw_val, y_val, section_weights(val))
     cal = 1 / (1 + np.exp(-(a * raw_val + b_)))
