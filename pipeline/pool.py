@@ -19,7 +19,9 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -129,8 +131,8 @@ def extraction_processes() -> int:
 
 
 def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...] | None) -> ProcessPool:
-    """A pebble pool of ``workers`` extraction processes, each warmed by ``_start_worker``
-    (``taggers=None``: the default taggers).
+    """A pebble pool of ``workers`` extraction processes, started and warmed by
+    ``_start_worker`` (``taggers=None``: the default taggers); returns once they run.
 
     The processes are forks of multiprocessing's fork server: a fresh, single-threaded
     process started for this one, which imports ``PRELOAD_MODULE`` once (the chain,
@@ -141,18 +143,27 @@ def start_extraction_processes(workers: int, taggers: tuple[Tagger, ...] | None)
     this process itself: the faust worker already runs threads (aiokafka's), and a fork
     would copy their locks in whatever state they are; the fork server runs none.
     """
+    pool = _new_pool(workers, taggers)
+    _start(pool, workers)
+    return pool
+
+
+def _new_pool(workers: int, taggers: tuple[Tagger, ...] | None) -> ProcessPool:
+    """The pool, not started yet (pebble starts it on the first ``schedule``)."""
     context = multiprocessing.get_context("forkserver")
     # Read when the fork server starts (the first pool of this process), ignored after.
     context.set_forkserver_preload([PRELOAD_MODULE] if taggers is None else [])
-    pool = ProcessPool(
-        max_workers=workers,
-        initializer=_start_worker,
-        initargs=(taggers,),
-        context=context,
+    return ProcessPool(
+        max_workers=workers, initializer=_start_worker, initargs=(taggers,), context=context
     )
-    for _ in range(workers):  # start and warm every process now, not on a page
+
+
+def _start(pool: ProcessPool, workers: int) -> None:
+    """Start and warm every process now, not on a page. pebble starts them in the calling
+    thread, and each start waits for the fork server's fork, so the first one waits for
+    its preload (about 2 s)."""
+    for _ in range(workers):
         pool.schedule(int)
-    return pool
 
 
 def extraction_error(exc: BaseException, timeout: float) -> BaseException:
@@ -185,9 +196,25 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout
         self.func = func
-        self._pool = start_extraction_processes(workers, taggers)
+        self._pool = _new_pool(workers, taggers)
+        # Started in a thread of its own: the start waits about 2 s for the fork server's
+        # preload, which the caller (the faust worker, still joining its group) should not
+        # (it made the first story 1-1.5 s later, bench_e2e --pages 4); pages wait for it.
+        self._ready: Future[None] = Future()
+        threading.Thread(target=self._start, name="extraction-start", daemon=True).start()
+
+    def _start(self) -> None:
+        try:
+            _start(self._pool, self.workers)
+        except BaseException as exc:  # the pages' run() raises it
+            self._ready.set_exception(exc)
+        else:
+            self._ready.set_result(None)
 
     async def run(self, value: bytes | str) -> Any:
+        if not self._ready.done():
+            await asyncio.wrap_future(self._ready)
+        self._ready.result()  # a start that failed fails every page (each a dead letter)
         future = self._pool.schedule(self.func, args=(value,), timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)  # cancelling it cancels the page too
@@ -195,5 +222,6 @@ class ExtractionPool:
             raise extraction_error(exc, self.timeout) from exc
 
     def close(self) -> None:
+        wait([self._ready], timeout=60)  # a start under way ends before the pool stops
         self._pool.stop()
         self._pool.join(timeout=10)
