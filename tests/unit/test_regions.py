@@ -6,7 +6,6 @@ copied into the project.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -117,15 +116,15 @@ def test_alternative_and_historical_names() -> None:
     assert tag_regions(None, "The U.S. and the UK signed the deal.").countries == ["US", "GB"]
 
 
-def test_speed_of_a_long_story() -> None:
+def test_a_long_story_is_tagged_whole() -> None:
+    """A 1,000-word story (the speed of which bench/bench_chain.py measures: tagging's own
+    CPU per article) is tagged from all of it: every country it keeps naming, its
+    subdivision, and the headline's country first among the focus."""
     sentence = (
         "Officials in Kabul said talks with Pakistan and Iran would resume next week, "
         "while the Taliban denied reports of fighting in Badakhshan near the border. "
     )
-    body = sentence * 40  # about 1,000 words
-    tag_regions("warm-up", body)
-    start = time.perf_counter()
-    for _ in range(10):
-        tag_regions("Afghanistan talks", body)
-    per_story = (time.perf_counter() - start) / 10
-    assert per_story < 0.05  # a generous bound for shared CI machines; typically ~4 ms
+    tags = tag_regions("Afghanistan talks", sentence * 40)  # about 1,000 words
+    assert tags.countries == ["AF", "PK", "IR"]
+    assert tags.focus_countries[0] == "AF"
+    assert tags.subdivisions == ["AF-BDS"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -141,19 +140,19 @@ def test_dev_set_macro_f1_stays_above_target() -> None:
     assert eval_topics.evaluate(heldout, eval_topics.tagger_predict).macro_f1 >= 0.85
 
 
-def test_long_story_is_tagged_in_a_few_milliseconds() -> None:
+def test_a_long_story_is_tagged_like_its_paragraph() -> None:
+    """A 900-word story (its speed is measured by bench/bench_chain.py, not here) gets the
+    topics of the paragraph it repeats, with the story's main topics first."""
     paragraph = (
         "The foreign minister met his counterpart to discuss border security, trade routes and "
         "the return of refugees, while talks on water sharing stalled. Officials said the "
         "meeting would continue after the summit. "
     )
-    body = paragraph * 25  # about 900 words
-    tag_topics("warm-up", body)
-    start = time.perf_counter()
-    for _ in range(20):
-        tag_topics("Ministers meet on border security", body, "en")
-    per_story = (time.perf_counter() - start) / 20
-    assert per_story < 0.02  # generous: about 1.5 ms on the development machine
+    title = "Ministers meet on border security"
+    long = tag_topics(title, paragraph * 25, "en")  # about 900 words
+    short = tag_topics(title, paragraph, "en")
+    assert long.topics == short.topics
+    assert long.topics[:2] == ["diplomacy", "security"]
 
 
 def _datasets_module() -> ModuleType:
