@@ -38,7 +38,8 @@ def _run(env: dict[str, str], sources: Path) -> None:
         [sys.executable, "-m", "newswire", "run", "-s", str(sources), "--exit-when-idle", "3"],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
+    # the cause is usually early in the log, the shutdown's noise at its end: show both
+    assert run.returncode == 0, f"{run.stderr[:4000]}\n...\n{run.stderr[-2000:]}"
 
 
 def _documents(alias: str) -> dict[str, dict[str, object]]:
