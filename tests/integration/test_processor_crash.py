@@ -37,16 +37,6 @@ FILLER = "".join(
 )
 
 
-def _keys(settings: Settings, topic: str, field: str) -> list[str]:
-    consumer = KafkaConsumer(
-        topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
-        group_id=None, consumer_timeout_ms=500,
-    )  # fmt: skip
-    values = [json.loads(m.value).get(field) for m in consumer]
-    consumer.close()
-    return [v for v in values if v]
-
-
 def _values(settings: Settings, topic: str) -> list[dict[str, Any]]:
     consumer = KafkaConsumer(
         topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
@@ -55,6 +45,10 @@ def _values(settings: Settings, topic: str) -> list[dict[str, Any]]:
     values = [json.loads(m.value) for m in consumer]
     consumer.close()
     return values
+
+
+def _keys(settings: Settings, topic: str, field: str) -> list[str]:
+    return [v[field] for v in _values(settings, topic) if v.get(field)]
 
 
 def _accounted(settings: Settings) -> set[str]:
