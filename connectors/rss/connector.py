@@ -100,9 +100,12 @@ class RssConnector(PollingConnector[RssConfig]):
             if not seen.add(key):
                 continue
             try:
-                items.append(self._item(entry, key))
+                item = self._item(entry, key)
             except (ConnectorError, ValueError) as exc:
                 skipped.append((f"{type(exc).__name__}: {exc}", repr(dict(entry))))
+                continue
+            if not self.hand_over(item):  # produced now, not after the feed's last page
+                items.append(item)
         # Entries past max_entries that are new are not taken: counted (once, as they are
         # remembered) and reported in the source's health, never dropped unseen.
         dropped = sum(

@@ -14,6 +14,11 @@ own HTTP sockets. The runner produces the page's items to ``news.raw`` and saves
 so a crash between the two re-delivers a page instead of losing one: cursors should
 make re-polling cheap and items carry stable keys, so a repeat is harmless downstream.
 
+A connector that fetches an article page per item (RSS, sitemaps) hands each item over
+as soon as it is made (``hand_over``): the runner produces it at once instead of after
+the poll's last page, so the first story of a long feed does not wait for the other
+pages' downloads. The cursor is still saved only once the whole page is acknowledged.
+
 Example::
 
     class EchoConfig(ConnectorConfig):
@@ -32,6 +37,7 @@ Example::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar, get_args
 
@@ -108,6 +114,20 @@ class Connector(ABC, Generic[C]):
         self.source = source
         self.config = config
         self.http = http
+        self.handoff: Callable[[RawItem], None] | None = None
+        """Set by the runner for the length of one ``fetch``: takes an item early."""
+
+    def hand_over(self, item: RawItem) -> bool:
+        """Give ``item`` to the runner now, before the page is returned.
+
+        True when the runner took it (it is produced at once and counted with the page;
+        leave it out of ``Page.items``); False when nothing takes items early (``fetch``
+        called directly, as tests do): then put it in the page as usual.
+        """
+        if self.handoff is None:
+            return False
+        self.handoff(item)
+        return True
 
     @abstractmethod
     def fetch(self, cursor: Cursor) -> Page:

@@ -251,10 +251,17 @@ class Runner:
     def _poll(self, sched: _Scheduled) -> None:
         assert sched.connector is not None
         delay = self.policy.max_backoff  # replaced below unless something is very wrong
+        early: list[tuple[Any, bool]] = []  # items the connector handed over mid-poll
+        sched.connector.handoff = lambda item: early.append(self._output.send_item(item))
         try:
             sched.health.last_poll = time.time()
-            page = sched.connector.fetch(dict(sched.cursor))
-            delay = self._deliver(sched, page)
+            try:
+                page = sched.connector.fetch(dict(sched.cursor))
+            finally:
+                sched.connector.handoff = None
+            # A failed poll saves no cursor: items handed over before the failure are
+            # made and sent again by the next poll (a repeat, harmless downstream).
+            delay = self._deliver(sched, page, early)
         except RetryAfter as exc:
             delay = self._failed(sched, exc, "retry_after", exc.seconds)
         except BadPayload as exc:
@@ -270,9 +277,12 @@ class Runner:
         finally:
             self._reschedule(sched, delay)
 
-    def _deliver(self, sched: _Scheduled, page: Page) -> float:
-        """Produce the page, wait for Kafka, then count, schedule and save the cursor."""
-        sent = [self._output.send_item(item) for item in page.items]
+    def _deliver(
+        self, sched: _Scheduled, page: Page, early: list[tuple[Any, bool]] | None = None
+    ) -> float:
+        """Produce the page, wait for Kafka (for the items handed over ``early`` too),
+        then count, schedule and save the cursor."""
+        sent = [*(early or []), *(self._output.send_item(item) for item in page.items)]
         futures = [fut for fut, _ in sent]
         for reason, payload in page.skipped:  # dead letters are acknowledged too
             futures.append(self._output.dead_letter(sched.source.id, ValueError(reason), payload))

@@ -75,10 +75,13 @@ class SitemapConnector(PollingConnector[SitemapConfig]):
         candidates = self._candidates(walk, seen, cutoff, now)
         page = Page()
         taken = candidates[: self.config.max_articles]
-        deferred = 0
+        deferred = made = 0
         for i, url in enumerate(taken):
             try:
-                page.items.append(self._item(url))
+                item = self._item(url)
+                made += 1
+                if not self.hand_over(item):  # produced now, not after the last page
+                    page.items.append(item)
             except RetriableError as exc:  # the site is struggling: the rest waits a poll
                 deferred = len(taken) - i
                 log.warning("source %s: %s; %d pages wait a poll", self.source.id, exc, deferred)
@@ -92,8 +95,8 @@ class SitemapConnector(PollingConnector[SitemapConfig]):
         # poll must read the sitemaps again to find the pages still waiting.
         validators = previous if capped or deferred else walk.validators
         page.cursor = {"sitemaps": validators, "seen": _window(seen, _epoch(cutoff))}
-        walk.stats["pending"] = len(candidates) - len(page.items) - len(page.skipped)
-        if page.items or page.skipped:  # an unchanged index whose children had news
+        walk.stats["pending"] = len(candidates) - made - len(page.skipped)
+        if made or page.skipped:  # an unchanged index whose children had news
             walk.stats.pop("not_modified", None)
         page.stats = {k: v for k, v in walk.stats.items() if v}
         return page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from connectors.rss import RssConfig, RssConnector
@@ -155,3 +157,30 @@ def test_new_entries_past_max_entries_are_counted_as_dropped_once() -> None:
         second = conn.poll(first.cursor)
         assert [i.title for i in second.items] == ["t12", "t11"]
         assert second.stats == {}  # the six were counted when they were dropped
+
+
+def test_items_handed_over_as_their_pages_arrive_when_the_runner_takes_them() -> None:
+    site = Site(stories=make_stories(3))
+    fetched: list[str] = []
+    handed: list[tuple[str, list[str]]] = []  # each item, and the pages fetched by then
+    with http_server() as srv:
+        site.base = srv.base
+        srv.routes["/feed.xml"] = Reply(200, site.feed(), {"Content-Type": "application/rss+xml"})
+
+        def serve(slug: str, html: str) -> Callable[[object], Reply]:
+            def reply(_handler: object) -> Reply:
+                fetched.append(slug)
+                return Reply(200, html, {"Content-Type": "text/html"})
+
+            return reply
+
+        for story in site.stories:
+            srv.routes[f"/news/{story.slug}"] = serve(story.slug, story.html(srv.base))
+        conn = _connector(srv.url("/feed.xml"))
+        conn.handoff = lambda item: handed.append((item.url.rsplit("/", 1)[-1], list(fetched)))
+        polled = conn.poll({})
+    # each item went to the runner right after its own page, before the next download;
+    # the page itself carries none of them, only the cursor
+    slugs = [story.slug for story in site.stories]
+    assert handed == [(slug, slugs[: i + 1]) for i, slug in enumerate(slugs)]
+    assert polled.items == [] and polled.cursor["seen"]

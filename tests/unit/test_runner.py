@@ -108,7 +108,29 @@ class ScriptedConnector(PollingConnector[ConnectorConfig]):
         return step(cursor) if callable(step) else step
 
 
-def _registry(name: str) -> type[ScriptedConnector]:
+class HandingConnector(PollingConnector[ConnectorConfig]):
+    """Hands ``k1`` over mid-poll, then waits for ``RELEASE`` before its page (``k2``);
+    raises instead while ``FAIL_AFTER_HANDOVER`` holds an error."""
+
+    name = "handing"
+    config_model = ConnectorConfig
+
+    def poll(self, cursor: Cursor) -> Page:
+        assert self.hand_over(_item("k1"))
+        HANDED.set()
+        assert RELEASE.wait(10)
+        if FAIL_AFTER_HANDOVER:
+            raise FAIL_AFTER_HANDOVER.pop()
+        return Page(items=[_item("k2")], cursor={"n": cursor.get("n", 0) + 1})
+
+
+HANDED, RELEASE = threading.Event(), threading.Event()
+FAIL_AFTER_HANDOVER: list[BaseException] = []
+
+
+def _registry(name: str) -> type[PollingConnector[ConnectorConfig]]:
+    if name == "handing":
+        return HandingConnector
     if name != "scripted":
         raise UnknownConnector(f"no connector named {name!r}")
     return ScriptedConnector
@@ -169,8 +191,46 @@ def _source(sid: str, interval: float = 1.0, connector: str = "scripted") -> Sou
 def _clean_scripts() -> Iterator[None]:
     SCRIPTS.clear()
     SEEN_CURSORS.clear()
+    HANDED.clear()
+    RELEASE.clear()
+    FAIL_AFTER_HANDOVER.clear()
     yield
     SCRIPTS.clear()
+    RELEASE.set()  # a handing poll still waiting ends
+
+
+def _raw_keys(broker: MemoryBroker) -> list[str]:
+    return [k for t, k, _ in broker.log if t == "raw"]
+
+
+def test_an_item_handed_over_mid_poll_is_produced_before_the_page_ends() -> None:
+    broker = MemoryBroker()
+    with running([_source("h", interval=60, connector="handing")], broker) as runner:
+        assert HANDED.wait(10)
+        # the poll is still fetching (its page not returned): k1 is in Kafka already,
+        # and no cursor is saved before the whole page is acknowledged
+        wait_for(lambda: _raw_keys(broker) == ["k1"])
+        assert broker.states("h") == []
+        RELEASE.set()
+        wait_for(lambda: bool(broker.states("h")))
+        assert _raw_keys(broker) == ["k1", "k2"]
+        saved = broker.states("h")[-1]
+        assert saved["cursor"] == {"n": 1} and saved["stats"]["items"] == 2
+        assert runner.health()["h"]["items"] == 2
+
+
+def test_a_poll_failing_after_a_hand_over_saves_no_cursor_and_sends_it_again() -> None:
+    broker = MemoryBroker()
+    FAIL_AFTER_HANDOVER.append(RetriableError("the feed's next page timed out"))
+    RELEASE.set()
+    with running([_source("h", interval=60, connector="handing")], broker):
+        wait_for(lambda: bool(broker.states("h")))
+    # the failed poll's k1 went out, no cursor with it; the retry sent k1 again with
+    # its page, and only then was a cursor saved (a repeat, never a loss)
+    first_state = next(i for i, (t, _, _) in enumerate(broker.log) if t == "state")
+    raws = [k for t, k, _ in broker.log[:first_state] if t == "raw"]
+    assert raws == ["k1", "k1", "k2"]
+    assert all(st["cursor"] == {"n": 1} for st in broker.states("h") if st.get("cursor"))
 
 
 def test_items_are_acknowledged_before_the_cursor_is_saved() -> None:
