@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SOURCES = Path(__file__).resolve().parent / "data" / "sources.yaml"
+CONNECTORS_WAIT_S = 30.0
+"""``run`` starts its connectors when the processor holds partitions, or after this long."""
 
 
 class ProcessorFailed(RuntimeError):
@@ -74,6 +76,8 @@ class Worker:
         self.on_exit = on_exit
         self.error: BaseException | None = None
         self.stopping = False
+        self.started = False
+        self._starting = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def _run(self) -> None:
@@ -87,20 +91,31 @@ class Worker:
                 self.on_exit(self)
 
     def start(self) -> None:
-        self.thread.start()
+        """Start the thread, once; never after ``stop()`` (a deferred start may race it)."""
+        with self._starting:
+            if self.started or self.stopping:
+                return
+            self.started = True
+            self.thread.start()
 
     def stop(self) -> None:
-        self.stopping = True
+        with self._starting:
+            self.stopping = True
         self._stop()
 
     def alive(self) -> bool:
-        return self.thread.is_alive()
+        """Running, or not started yet (a worker whose start waits is not a dead one)."""
+        return self.thread.is_alive() or not self.started
+
+    def join(self, timeout: float) -> None:
+        if self.started:
+            self.thread.join(timeout=timeout)
 
     def failure(self) -> str | None:
         """Why the role must exit non-zero, if it must (call after it ended)."""
         if self.error is not None:
             return f"{self.name} died: {type(self.error).__name__}: {self.error}"
-        if not self.thread.is_alive() and not self.stopping:
+        if self.started and not self.thread.is_alive() and not self.stopping:
             return f"{self.name} stopped by itself"
         return None
 
@@ -133,7 +148,7 @@ def _stop_and_join(workers: list[Worker], timeout: float = 60) -> None:
     for worker in workers:
         worker.stop()
     for worker in workers:
-        worker.thread.join(timeout=timeout)
+        worker.join(timeout=timeout)
     if failures:
         raise RoleFailed("; ".join(failures))
 
@@ -206,11 +221,13 @@ def run_processor(
     monitor: Callable[[], None] | None = None,
     *,
     health: Health | None = None,
+    on_assigned: Callable[[], None] | None = None,
 ) -> None:
     """Run the faust worker in this thread until SIGINT/SIGTERM.
 
     Standalone (no ``health`` given) it serves its own side door; inside ``run`` the
     caller's door gets a readiness check for the processor's partitions.
+    ``on_assigned`` is called at each assignment that gives the worker partitions.
     """
     import faust
 
@@ -229,6 +246,8 @@ def run_processor(
     async def _assigned(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned.clear()
         assigned.update(args[0])  # the whole new assignment
+        if assigned and on_assigned is not None:
+            on_assigned()
 
     door = None
     if health is None:
@@ -245,7 +264,13 @@ def run_processor(
         worker.execute_from_commandline()
     except SystemExit as exc:
         if exc.code not in (None, 0):
-            raise ProcessorFailed(f"the processor stopped with exit code {exc.code}") from exc
+            # faust exits 1 without a word when a service crashed (mode's ``exiting``
+            # prints nothing): name the crash, or the operator sees only an exit code
+            why = worker.crash_reason or app.crash_reason
+            reason = f": {type(why).__name__}: {why}" if why else ""
+            raise ProcessorFailed(
+                f"the processor stopped with exit code {exc.code}{reason}"
+            ) from exc
     finally:
         if door:
             door.close()
@@ -277,10 +302,8 @@ def run_all(
             log.critical("%s stopped: stopping the other roles", worker.name)
             stop_processor()
 
-    workers = [
-        Worker("connectors", runner.run, runner.stop, on_exit=died),
-        Worker("indexer", indexer.run, indexer.stop, on_exit=died),
-    ]
+    connectors = Worker("connectors", runner.run, runner.stop, on_exit=died)
+    workers = [connectors, Worker("indexer", indexer.run, indexer.stop, on_exit=died)]
     groups = [*processor_groups(settings), (settings.indexer_group, settings.topic_articles)]
     health = side_door(settings, "run", groups)
     for worker in workers:
@@ -288,8 +311,16 @@ def run_all(
     health.require("elasticsearch", elasticsearch_check(settings))
     health.require("indexer", assigned_check(lambda: indexer.assigned))
     door = serve(health, settings.metrics_port)
-    for worker in workers:
-        worker.start()
+    # The connectors start once the processor holds its partitions (or after
+    # CONNECTORS_WAIT_S at most): started with the others, their downloads and produces
+    # took the GIL from the processor's imports and group join, and the first story came
+    # later (bench_e2e, 560 pages: the processor consumed its first item 6 s after start,
+    # the connectors had fetched every feed by then). Items cannot be processed sooner
+    # than the processor is there; until then Kafka would only hold them.
+    workers[1].start()
+    deadline = threading.Timer(CONNECTORS_WAIT_S, connectors.start)
+    deadline.daemon = True
+    deadline.start()
 
     def monitor() -> None:
         if exit_when_idle is None:
@@ -323,8 +354,12 @@ def run_all(
             probe.close()
 
     try:
-        run_processor(settings, loglevel=loglevel, monitor=monitor, health=health)
+        run_processor(
+            settings, loglevel=loglevel, monitor=monitor, health=health,
+            on_assigned=connectors.start,
+        )  # fmt: skip
     finally:
+        deadline.cancel()
         try:
             _stop_and_join(workers)
         finally:

@@ -5,6 +5,7 @@ same URL is one document with ``revisions: 2``, and a re-poll of it changes noth
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -38,8 +39,17 @@ def _run(env: dict[str, str], sources: Path) -> None:
         [sys.executable, "-m", "newswire", "run", "-s", str(sources), "--exit-when-idle", "3"],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
-    # the cause is usually early in the log, the shutdown's noise at its end: show both
-    assert run.returncode == 0, f"{run.stderr[:4000]}\n...\n{run.stderr[-2000:]}"
+    # the cause is usually early in the log, the shutdown's noise at its end (asyncio's
+    # "Task was destroyed" lines can follow the one-line error): show both, and every
+    # line that says what failed
+    said = [ln for ln in run.stderr.splitlines() if re.search(_WHY, ln)]
+    assert run.returncode == 0, (
+        f"{run.stderr[:4000]}\n...\n{run.stderr[-2000:]}\nlines naming a failure:\n"
+        + "\n".join(said[:40])
+    )
+
+
+_WHY = re.compile(r"error:|crash|Traceback|CRITICAL|died|exception", re.IGNORECASE)
 
 
 def _documents(alias: str) -> dict[str, dict[str, object]]:

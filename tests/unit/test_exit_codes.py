@@ -104,6 +104,73 @@ def test_run_exits_non_zero_when_the_indexer_thread_dies(
     assert "indexer died: Boom: commit timed out" in result.output
 
 
+class StartedRunner(QuietRunner):
+    """A quiet connector runner that says when its ``run`` began."""
+
+    started = threading.Event()
+
+    def run(self) -> None:
+        StartedRunner.started.set()
+        super().run()
+
+
+class QuietIndexer(FailingIndexer):
+    def run(self) -> None:
+        self._stop.wait()
+
+
+def _run_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, processor: Any) -> Any:
+    StartedRunner.started.clear()
+    monkeypatch.setattr(runtime, "prepare", lambda settings: None)
+    monkeypatch.setattr("pipeline.index.indexer.Indexer", QuietIndexer)
+    monkeypatch.setattr("connectors.sdk.runner.Runner", StartedRunner)
+    monkeypatch.setattr("connectors.sdk.sources.load_sources", lambda path: [])
+    monkeypatch.setattr(runtime, "run_processor", processor)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources: []\n")
+    return CliRunner().invoke(app, ["run", "-s", str(sources), "--metrics-port", "-1"])
+
+
+def test_run_starts_its_connectors_once_the_processor_holds_partitions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: dict[str, bool] = {}
+
+    def processor(settings: Settings, loglevel: str = "warn", **kw: Any) -> None:
+        # joining its group: the connectors wait (their downloads would slow the join)
+        seen["before"] = StartedRunner.started.wait(0.5)
+        kw["on_assigned"]()
+        seen["after"] = StartedRunner.started.wait(5)
+
+    result = _run_with(monkeypatch, tmp_path, processor)
+    assert result.exit_code == 0, result.output
+    assert seen == {"before": False, "after": True}
+
+
+def test_run_starts_its_connectors_anyway_when_no_partitions_come(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(runtime, "CONNECTORS_WAIT_S", 0.2)
+    seen: dict[str, bool] = {}
+
+    def processor(settings: Settings, loglevel: str = "warn", **kw: Any) -> None:
+        seen["started"] = StartedRunner.started.wait(5)  # never assigned: the deadline
+
+    result = _run_with(monkeypatch, tmp_path, processor)
+    assert result.exit_code == 0, result.output
+    assert seen == {"started": True}
+
+
+def test_a_worker_whose_start_waits_is_alive_and_never_starts_after_its_stop() -> None:
+    ran = threading.Event()
+    worker = Worker("connectors", ran.set, lambda: None)
+    assert worker.alive() and worker.failure() is None  # waiting is not dead
+    worker.stop()
+    worker.join(timeout=1)  # never started: nothing to join, no error
+    worker.start()  # a deferred start that lost the race to the stop
+    assert not ran.wait(0.2) and not worker.started
+
+
 # -- the indexer's offset commit through a Kafka outage ---------------------------------
 
 
