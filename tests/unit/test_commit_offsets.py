@@ -128,11 +128,22 @@ def test_a_message_no_stream_took_is_not_acked() -> None:
 class FakeThread:
     committed: dict[TP, int | None]
     sought: dict[TP, int] = field(default_factory=dict)
+    running: bool = False  # inside call_thread: what the consumer's own thread runs
 
     async def seek_to_committed(self) -> dict[TP, int | None]:
         return self.committed
 
+    async def call_thread(self, fun: Any, *args: Any) -> Any:
+        self.running = True
+        try:
+            return await fun(*args)
+        finally:
+            self.running = False
+
     def seek(self, tp: TP, offset: int) -> None:  # an explicit offset: never unset
+        # aiokafka's fetcher is not thread-safe: a seek from the app's thread raced the
+        # consumer thread's fetched_records (KeyError, the worker crashed)
+        assert self.running, "a seek outside the consumer thread"
         self.sought[tp] = offset
 
 
@@ -159,6 +170,16 @@ def test_fresh_stream_partitions_are_read_from_their_beginning() -> None:
     # committed 7 was sought by aiokafka itself; the changelog is the tables' business
     assert thread.sought == {RAW: 3, OTHER: 5}  # the log starts (retention removed some)
     assert c._log_start == {RAW: 3, OTHER: 5}  # so the first commit needs no broker call
+
+
+def test_every_seek_runs_in_the_consumer_thread() -> None:
+    thread = FakeThread({})
+    c: Any = object.__new__(SafeCommitConsumer)
+    c._thread = thread
+    c._read_offset = defaultdict(lambda: None)
+    c.log = type("Log", (), {"dev": staticmethod(lambda *a, **k: None)})()
+    asyncio.run(c.seek(RAW, 42))  # faust's seek: table recovery, heal_stalls
+    assert thread.sought == {RAW: 42} and c._read_offset[RAW] == 42
 
 
 class Flag:
