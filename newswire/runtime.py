@@ -303,7 +303,8 @@ def run_all(
             stop_processor()
 
     connectors = Worker("connectors", runner.run, runner.stop, on_exit=died)
-    workers = [connectors, Worker("indexer", indexer.run, indexer.stop, on_exit=died)]
+    indexing = Worker("indexer", indexer.run, indexer.stop, on_exit=died)
+    workers = [connectors, indexing]
     groups = [*processor_groups(settings), (settings.indexer_group, settings.topic_articles)]
     health = side_door(settings, "run", groups)
     for worker in workers:
@@ -317,7 +318,7 @@ def run_all(
     # later (bench_e2e, 560 pages: the processor consumed its first item 6 s after start,
     # the connectors had fetched every feed by then). Items cannot be processed sooner
     # than the processor is there; until then Kafka would only hold them.
-    workers[1].start()
+    indexing.start()
     deadline = threading.Timer(CONNECTORS_WAIT_S, connectors.start)
     deadline.daemon = True
     deadline.start()
