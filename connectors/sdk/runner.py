@@ -277,12 +277,10 @@ class Runner:
         finally:
             self._reschedule(sched, delay)
 
-    def _deliver(
-        self, sched: _Scheduled, page: Page, early: list[tuple[Any, bool]] | None = None
-    ) -> float:
+    def _deliver(self, sched: _Scheduled, page: Page, early: list[tuple[Any, bool]]) -> float:
         """Produce the page, wait for Kafka (for the items handed over ``early`` too),
         then count, schedule and save the cursor."""
-        sent = [*(early or []), *(self._output.send_item(item) for item in page.items)]
+        sent = [*early, *(self._output.send_item(item) for item in page.items)]
         futures = [fut for fut, _ in sent]
         for reason, payload in page.skipped:  # dead letters are acknowledged too
             futures.append(self._output.dead_letter(sched.source.id, ValueError(reason), payload))
