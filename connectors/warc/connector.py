@@ -12,7 +12,9 @@ opens that file at that byte and goes on with the next record. Seeking needs an
 uncompressed WARC or one gzip member per record, as the WARC standard recommends and
 Common Crawl writes; warcio refuses whole-file gzip and says how to recompress it.
 A file that cannot be read past some record is reported (a dead letter naming the file
-and offset) and the next file is taken: one bad download does not stop a backfill.
+and offset) and the next file is taken: one bad download does not stop a backfill. That
+includes a cut download (warcio reads a record cut short without a word) and junk after
+the last record; a WARC file is read as WARC only, so junk is never taken for ARC.
 
 ``Page.stats`` carries the page's progress (records read, bytes read, items, files
 finished) for the runner's counters and ``newswire backfill``'s progress bar.
@@ -24,6 +26,7 @@ import glob
 import json
 import logging
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 
 RECORDS_PER_ITEM = 20  # a page also ends after batch * this many records (few are HTML)
 _WARC_START = (b"WARC/", b"\x1f\x8b", b"filedesc://")  # WARC, gzip, ARC
+_SNIFF = 512  # bytes read to tell the format; a gzip member's first ones hold its start
 
 
 class WarcConfig(ConnectorConfig):
@@ -128,21 +132,35 @@ class WarcConnector(PollingConnector[WarcConfig]):
     def _read(self, name: str, offset: int, work: _Progress, records_left: int) -> tuple[int, bool]:
         """Read ``name`` from ``offset`` on: where it stopped, and whether the file is done."""
         with self._open(name, offset) as stream:
-            head = stream.read(16)
+            head = stream.read(_SNIFF)
             if offset == 0 and not head.startswith(_WARC_START):
                 work.skipped.append((f"{name}: not a WARC or ARC file", _where(name, 0)))
                 return offset, True
-            archive = ArchiveIterator(_Rewound(head, stream, offset), arc2warc=True)
+            rewound = _Rewound(head, stream, offset)
+            # Reading ARC as well lets warcio take a junk line in a WARC file for an ARC
+            # record header, and the rest of the file for its body: only ARC files get it.
+            archive = ArchiveIterator(rewound, arc2warc=not _is_warc(head))
             position = offset
             try:
                 for record in archive:
+                    if not record.rec_headers.headers:  # what warcio makes of a blank line
+                        continue  # at the end: the check below looks at what is left
                     work.stats["records"] += 1
                     records_left -= 1
+                    made = len(work.items), len(work.skipped)
                     self._record(record, name, archive, work)
                     archive.read_to_end()  # so that ``archive.offset`` is the next record's
+                    if (cut := _cut_short(record)) is not None:
+                        del work.items[made[0] :], work.skipped[made[1] :]
+                        raise ValueError(f"the record at byte {position} {cut}")
                     position = archive.offset
                     if len(work.items) >= self.config.batch or records_left <= 0:
                         return position, False
+                # warcio also ends quietly at some junk (a line it takes for the end of the
+                # stream): the file is done only when nothing but blank lines is left.
+                rest = rewound.rest_from(position)
+                if rest is None or rest.strip():
+                    raise ValueError("what follows the last record read is not a record")
             except ConnectorError:  # a dropped download: the runner retries from the cursor
                 raise
             except Exception as exc:  # warcio, zlib and I/O report broken files in many ways
@@ -215,6 +233,8 @@ class _Rewound:
         self._head = head
         self._stream = stream
         self._position = start
+        self._last = b""  # the last bytes read, which start at ``_last_at``
+        self._last_at = start
 
     def tell(self) -> int:
         return self._position
@@ -228,8 +248,43 @@ class _Rewound:
             out, self._head = self._head[:size], self._head[size:]
             if len(out) < size:
                 out += self._stream.read(size - len(out))
+        if out:
+            self._last, self._last_at = out, self._position
         self._position += len(out)
         return out
+
+    def rest_from(self, position: int, limit: int = 1 << 16) -> bytes | None:
+        """The bytes from ``position`` to the end of the stream; None when they are more
+        than ``limit`` or no longer at hand (the reader read whole blocks past them)."""
+        if position < self._last_at:
+            return None
+        out = self._last[position - self._last_at :]
+        while len(out) <= limit:
+            chunk = self.read(limit)
+            if not chunk:
+                return out
+            out += chunk
+        return None
+
+
+def _cut_short(record: Any) -> str | None:
+    """Why a record read to its end is not whole, if it is not: warcio reads a file that
+    ends inside a record (a cut download) quietly, up to where the bytes end."""
+    if record.length is None:  # its header was cut before its Content-Length
+        return "has no length (the file ends in its header)"
+    if getattr(record.raw_stream, "limit", 0) > 0:
+        return "is cut short (the file ends inside it)"
+    return None
+
+
+def _is_warc(head: bytes) -> bool:
+    """Whether a record starting with ``head`` (plain or a gzip member) is a WARC record."""
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
+        except zlib.error:
+            return False
+    return head.startswith(b"WARC/")
 
 
 def _where(name: str, offset: int, uri: str | None = None) -> str:

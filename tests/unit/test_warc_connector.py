@@ -143,6 +143,82 @@ def test_a_broken_file_is_reported_and_the_next_file_is_read(tmp_path: Path) -> 
     assert reported and int(reported.group(1)) >= offsets[4]  # warcio may read past the junk
 
 
+@pytest.mark.parametrize("gzip", [True, False], ids=["gzip", "plain"])
+def test_a_line_like_an_arc_header_in_a_warc_file_is_not_read_as_arc(
+    tmp_path: Path, gzip: bool
+) -> None:
+    # warcio, told to read ARC as well, took such a line (URL, IP, date, type, length) for
+    # an ARC record, read the rest of the file as its body and reported nothing.
+    warc = write_warc(tmp_path / "a.warc", news(3), gzip=gzip)
+    with warc.open("rb") as fh:
+        archive = ArchiveIterator(fh)
+        offsets = [archive.get_record_offset() for _ in archive]
+    data = warc.read_bytes()
+    rest = data[offsets[4] :]
+    line = f"http://junk.example/x 10.0.0.1 20240501080000 text/html {len(rest)}\n".encode()
+    warc.write_bytes(data[: offsets[4]] + line + rest)
+    items, skipped, _ = drain(connector(str(warc), batch=10))
+    assert [i.key[-1] for i in items] == ["0"]
+    assert len(skipped) == 1
+    assert f"unreadable after byte {offsets[4]}, rest of file skipped" in skipped[0][0]
+
+
+@pytest.mark.parametrize("gzip", [True, False], ids=["gzip", "plain"])
+def test_a_truncated_file_is_reported_where_its_last_whole_record_ends(
+    tmp_path: Path, gzip: bool
+) -> None:
+    # warcio ends quietly at a cut record: the bytes left unread are what tells.
+    warc = write_warc(tmp_path / "a.warc", news(2), gzip=gzip)
+    with warc.open("rb") as fh:
+        archive = ArchiveIterator(fh)
+        offsets = [archive.get_record_offset() for _ in archive]
+    warc.write_bytes(warc.read_bytes()[: offsets[5] + 150])  # the last record cut short
+    good = write_warc(tmp_path / "b.warc", news(1, start=7), gzip=gzip)
+    items, skipped, _ = drain(connector([str(warc), str(good)], batch=10))
+    assert [i.key[-1] for i in items] == ["0", "1", "7"]
+    assert len(skipped) == 1
+    assert f"unreadable after byte {offsets[5]}, rest of file skipped" in skipped[0][0]
+    assert f'"offset": {offsets[5]}' in str(skipped[0][1])
+
+
+@pytest.mark.parametrize("gzip", [True, False], ids=["gzip", "plain"])
+def test_a_cut_story_is_not_made_into_an_item(tmp_path: Path, gzip: bool) -> None:
+    warc = write_warc(tmp_path / "a.warc", news(2), gzip=gzip)
+    with warc.open("rb") as fh:
+        archive = ArchiveIterator(fh)
+        offsets = [archive.get_record_offset() for _ in archive]
+    warc.write_bytes(warc.read_bytes()[: offsets[5] - 20])  # inside news/1's response
+    items, skipped, _ = drain(connector(str(warc), batch=10))
+    assert [i.key[-1] for i in items] == ["0"]
+    assert len(skipped) == 1
+    assert f"unreadable after byte {offsets[4]}, rest of file skipped" in skipped[0][0]
+
+
+@pytest.mark.parametrize(
+    ("tail", "why"),
+    [
+        (b"<html>502 Bad Gateway</html>\r\n", "Invalid WARC record"),
+        (b"\r\nx", "not a record"),  # warcio stops quietly before it
+        (b"\r\n\r\n", None),  # blank lines: the file is whole
+    ],
+    ids=["html", "byte", "blank"],
+)
+def test_bytes_after_the_last_record_are_reported(
+    tmp_path: Path, tail: bytes, why: str | None
+) -> None:
+    warc = write_warc(tmp_path / "a.warc.gz", news(2))
+    size = warc.stat().st_size
+    warc.write_bytes(warc.read_bytes() + tail)
+    items, skipped, _ = drain(connector(str(warc), batch=10))
+    assert [i.key[-1] for i in items] == ["0", "1"]
+    if why is None:
+        assert skipped == []
+        return
+    assert len(skipped) == 1
+    assert f"unreadable after byte {size}, rest of file skipped" in skipped[0][0]
+    assert why in skipped[0][0]
+
+
 def test_charsets_declared_in_header_or_meta_are_honoured(tmp_path: Path) -> None:
     date = "2024-05-01T08:00:00Z"
     meta = '<html><head><meta charset="windows-1251"></head><body>Кабул</body></html>'
