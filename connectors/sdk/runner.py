@@ -41,6 +41,7 @@ from connectors.sdk.schedule import (
     failure_delay,
     is_failing,
     next_interval,
+    spread,
     observe,
 )
 from connectors.sdk.sources import Source
@@ -311,11 +312,14 @@ class Runner:
         if page.more:
             delay = 0.0
         else:
-            delay = next_interval(
-                sched.source.interval,
-                hint=page.interval_hint,
-                rate=health.rate,
-                policy=self.policy,
+            delay = spread(
+                next_interval(
+                    sched.source.interval,
+                    hint=page.interval_hint,
+                    rate=health.rate,
+                    policy=self.policy,
+                ),
+                self.policy,
             )
             health.interval = delay
         health.next_due = now + delay

@@ -6,7 +6,8 @@ The runner asks two questions after every poll and this module answers both:
   feed's own hint (RSS ``<ttl>``, ``sy:updatePeriod``/``sy:updateFrequency``) replaces
   it as a first guess; once polls have been observed, the rate of new items decides
   (busy feeds are polled more often, quiet feeds less), always within
-  ``[interval * min_factor, interval * max_factor]`` so one odd feed cannot run away;
+  ``[interval * min_factor, interval * max_factor]`` so one odd feed cannot run away,
+  and the runner spreads it by the policy's jitter (``spread``);
 - after a failure, ``failure_delay``: jittered exponential backoff for passing
   failures, the server's ``Retry-After`` when it gave one, a long wait for fatal ones.
 
@@ -57,8 +58,8 @@ class SchedulePolicy:
     fatal_delay: float = 6 * 3600.0
     """A source that cannot work as configured is retried this rarely."""
     jitter: float = 0.2
-    """Delays are spread by +-jitter so sources that failed together do not retry
-    together."""
+    """Delays are spread by +-jitter so sources that were polled, or failed, together do
+    not poll, or retry, together."""
     failing_after: int = 5
     """Consecutive failures after which a source is reported as failing."""
 
@@ -97,6 +98,15 @@ def next_interval(
     return min(max(wanted, low), high)
 
 
+def spread(
+    delay: float, policy: SchedulePolicy = DEFAULT_POLICY, rng: random.Random | None = None
+) -> float:
+    """``delay`` spread by +-``policy.jitter``: sources started together, with the same
+    interval and the same rate, would otherwise poll together for ever, and what they
+    bring would reach the processor in bursts instead of a stream."""
+    return delay * (rng or random).uniform(1 - policy.jitter, 1 + policy.jitter)
+
+
 def failure_delay(
     kind: FailureKind,
     consecutive_failures: int,
@@ -107,15 +117,14 @@ def failure_delay(
 ) -> float:
     """Seconds until the next try of a source whose last ``consecutive_failures``
     polls failed (counting the one that just failed, so at least 1)."""
-    spread = (rng or random).uniform(1 - policy.jitter, 1 + policy.jitter)
     if kind == "retry_after" and retry_after is not None:
         # The server said when; no jitter below its word, a little above it.
         wait = min(max(retry_after, 1.0), policy.max_retry_after)
-        return wait * max(1.0, spread)
+        return max(wait, spread(wait, policy, rng))
     if kind == "fatal":
-        return policy.fatal_delay * spread
+        return spread(policy.fatal_delay, policy, rng)
     exponent = min(max(consecutive_failures, 1) - 1, 30)
-    return min(policy.max_backoff, policy.backoff_base * 2.0**exponent) * spread
+    return spread(min(policy.max_backoff, policy.backoff_base * 2.0**exponent), policy, rng)
 
 
 def is_failing(consecutive_failures: int, fatal: bool, policy: SchedulePolicy) -> bool:

@@ -395,7 +395,8 @@ def test_the_observed_rate_moves_the_interval_and_is_saved() -> None:
 
     SCRIPTS["busy"] = [busy] * 3
     SCRIPTS["quiet"] = [Page(items=[_item("q0")], cursor={})]  # then nothing new
-    with running([_source("busy"), _source("quiet")], broker, SchedulePolicy()) as runner:
+    exact = SchedulePolicy(jitter=0.0)
+    with running([_source("busy"), _source("quiet")], broker, exact) as runner:
         # The first poll brings the backlog and says nothing of a rate; the second does.
         wait_for(lambda: all(h["polls"] >= 2 for h in runner.health().values()))
         busy_h, quiet_h = runner.health()["busy"], runner.health()["quiet"]
@@ -403,6 +404,19 @@ def test_the_observed_rate_moves_the_interval_and_is_saved() -> None:
     assert quiet_h["rate"] == 0 and quiet_h["interval"] == 4.0  # four times configured
     saved = broker.states("busy")[-1]["stats"]
     assert saved["rate"] > 1 and saved["interval"] == 0.25
+
+
+def test_sources_polled_together_are_spread_apart() -> None:
+    # Same interval, same rate, started together: without the jitter they poll in step.
+    broker = MemoryBroker()
+    for name in ("a", "b", "c"):
+        SCRIPTS[name] = [Page(items=[_item(f"{name}0")], cursor={})]
+    sources = [_source(name) for name in ("a", "b", "c")]
+    with running(sources, broker, SchedulePolicy(jitter=0.2)) as runner:
+        wait_for(lambda: all(h["polls"] >= 1 for h in runner.health().values()))
+        intervals = [h["interval"] for h in runner.health().values()]
+    assert all(0.8 <= i <= 1.2 for i in intervals)  # configured 1 s, +-20 %
+    assert len(set(intervals)) == 3
 
 
 def test_the_runner_trims_every_dead_letter_payload_once_for_all_connectors() -> None:
