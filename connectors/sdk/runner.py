@@ -319,7 +319,7 @@ class Runner:
                     rate=health.rate,
                     policy=self.policy,
                 ),
-                self.policy,
+                self.policy.poll_jitter,
             )
             health.interval = delay
         health.next_due = now + delay

@@ -7,7 +7,7 @@ The runner asks two questions after every poll and this module answers both:
   it as a first guess; once polls have been observed, the rate of new items decides
   (busy feeds are polled more often, quiet feeds less), always within
   ``[interval * min_factor, interval * max_factor]`` so one odd feed cannot run away,
-  and the runner spreads it by the policy's jitter (``spread``);
+  and the runner spreads it by the policy's ``poll_jitter`` (``spread``);
 - after a failure, ``failure_delay``: jittered exponential backoff for passing
   failures, the server's ``Retry-After`` when it gave one, a long wait for fatal ones.
 
@@ -58,8 +58,11 @@ class SchedulePolicy:
     fatal_delay: float = 6 * 3600.0
     """A source that cannot work as configured is retried this rarely."""
     jitter: float = 0.2
-    """Delays are spread by +-jitter so sources that were polled, or failed, together do
-    not poll, or retry, together."""
+    """Delays after a failure are spread by +-jitter so sources that failed together do
+    not retry together."""
+    poll_jitter: float = 0.5
+    """Intervals between polls that worked are spread by +-poll_jitter (their mean stays
+    the interval): sources started together fall out of step within a poll or two."""
     failing_after: int = 5
     """Consecutive failures after which a source is reported as failing."""
 
@@ -98,13 +101,11 @@ def next_interval(
     return min(max(wanted, low), high)
 
 
-def spread(
-    delay: float, policy: SchedulePolicy = DEFAULT_POLICY, rng: random.Random | None = None
-) -> float:
-    """``delay`` spread by +-``policy.jitter``: sources started together, with the same
-    interval and the same rate, would otherwise poll together for ever, and what they
-    bring would reach the processor in bursts instead of a stream."""
-    return delay * (rng or random).uniform(1 - policy.jitter, 1 + policy.jitter)
+def spread(delay: float, jitter: float, rng: random.Random | None = None) -> float:
+    """``delay`` spread by +-``jitter`` (a fraction). Without it, sources started together
+    with the same interval and rate would poll together for ever, and what they bring
+    would reach the processor in bursts instead of a stream."""
+    return delay * (rng or random).uniform(1 - jitter, 1 + jitter)
 
 
 def failure_delay(
@@ -120,11 +121,11 @@ def failure_delay(
     if kind == "retry_after" and retry_after is not None:
         # The server said when; no jitter below its word, a little above it.
         wait = min(max(retry_after, 1.0), policy.max_retry_after)
-        return max(wait, spread(wait, policy, rng))
+        return max(wait, spread(wait, policy.jitter, rng))
     if kind == "fatal":
-        return spread(policy.fatal_delay, policy, rng)
+        return spread(policy.fatal_delay, policy.jitter, rng)
     exponent = min(max(consecutive_failures, 1) - 1, 30)
-    return spread(min(policy.max_backoff, policy.backoff_base * 2.0**exponent), policy, rng)
+    return spread(min(policy.max_backoff, policy.backoff_base * 2.0**exponent), policy.jitter, rng)
 
 
 def is_failing(consecutive_failures: int, fatal: bool, policy: SchedulePolicy) -> bool:
