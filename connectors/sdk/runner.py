@@ -41,8 +41,8 @@ from connectors.sdk.schedule import (
     failure_delay,
     is_failing,
     next_interval,
-    spread,
     observe,
+    spread,
 )
 from connectors.sdk.sources import Source
 from connectors.sdk.state import KafkaStateStore, SourceHealth, StateStore
