@@ -30,6 +30,13 @@ def connector(paths: list[str] | str, batch: int = 2, max_bytes: int = 1_000_000
 Skipped = tuple[str, str | bytes | None]
 
 
+def record_offsets(path: Path) -> list[int]:
+    """Where each record of a whole file starts, as warcio reads it."""
+    with path.open("rb") as fh:
+        archive = ArchiveIterator(fh)
+        return [archive.get_record_offset() for _ in archive]
+
+
 def drain(
     conn: WarcConnector, cursor: Cursor | None = None
 ) -> tuple[list[RawItem], list[Skipped], list[Cursor]]:
@@ -124,9 +131,7 @@ def test_bad_records_become_dead_letters_and_the_rest_goes_on(tmp_path: Path) ->
 def test_a_broken_file_is_reported_and_the_next_file_is_read(tmp_path: Path) -> None:
     good = write_warc(tmp_path / "b.warc.gz", news(1, start=7))
     broken = write_warc(tmp_path / "a.warc.gz", news(3))
-    with broken.open("rb") as fh:
-        archive = ArchiveIterator(fh)
-        offsets = [archive.get_record_offset() for _ in archive]
+    offsets = record_offsets(broken)
     data = broken.read_bytes()  # the 5th record's gzip member replaced by junk
     junk = b"this is not a record\r\n".ljust(offsets[5] - offsets[4], b"-")
     broken.write_bytes(data[: offsets[4]] + junk + data[offsets[5] :])
@@ -150,9 +155,7 @@ def test_a_line_like_an_arc_header_in_a_warc_file_is_not_read_as_arc(
     # warcio, told to read ARC as well, took such a line (URL, IP, date, type, length) for
     # an ARC record, read the rest of the file as its body and reported nothing.
     warc = write_warc(tmp_path / "a.warc", news(3), gzip=gzip)
-    with warc.open("rb") as fh:
-        archive = ArchiveIterator(fh)
-        offsets = [archive.get_record_offset() for _ in archive]
+    offsets = record_offsets(warc)
     data = warc.read_bytes()
     rest = data[offsets[4] :]
     line = f"http://junk.example/x 10.0.0.1 20240501080000 text/html {len(rest)}\n".encode()
@@ -169,9 +172,7 @@ def test_a_truncated_file_is_reported_where_its_last_whole_record_ends(
 ) -> None:
     # warcio ends quietly at a cut record: the bytes left unread are what tells.
     warc = write_warc(tmp_path / "a.warc", news(2), gzip=gzip)
-    with warc.open("rb") as fh:
-        archive = ArchiveIterator(fh)
-        offsets = [archive.get_record_offset() for _ in archive]
+    offsets = record_offsets(warc)
     warc.write_bytes(warc.read_bytes()[: offsets[5] + 150])  # the last record cut short
     good = write_warc(tmp_path / "b.warc", news(1, start=7), gzip=gzip)
     items, skipped, _ = drain(connector([str(warc), str(good)], batch=10))
@@ -184,9 +185,7 @@ def test_a_truncated_file_is_reported_where_its_last_whole_record_ends(
 @pytest.mark.parametrize("gzip", [True, False], ids=["gzip", "plain"])
 def test_a_cut_story_is_not_made_into_an_item(tmp_path: Path, gzip: bool) -> None:
     warc = write_warc(tmp_path / "a.warc", news(2), gzip=gzip)
-    with warc.open("rb") as fh:
-        archive = ArchiveIterator(fh)
-        offsets = [archive.get_record_offset() for _ in archive]
+    offsets = record_offsets(warc)
     warc.write_bytes(warc.read_bytes()[: offsets[5] - 20])  # inside news/1's response
     items, skipped, _ = drain(connector(str(warc), batch=10))
     assert [i.key[-1] for i in items] == ["0"]
