@@ -277,7 +277,8 @@ class Accounting:
                     break
             if last is not None and now - last > idle_limit:
                 print(f"  stopped waiting: {len(missing)} URLs unaccounted after "
-                      f"{idle_limit:.0f}s without a new story", flush=True)  # fmt: skip
+                      f"{idle_limit:.0f}s without a new story: {', '.join(missing[:10])}",
+                      flush=True)  # fmt: skip
                 break
             time.sleep(0.2)
         start = roles.started
