@@ -124,9 +124,10 @@ class Settings(BaseSettings):
     elasticsearch_port: int = 19200
     elasticsearch_transport_port: int = 19300
     secure_port_offset: int = Field(
-        default=20000,
+        default=10000,
         description="`stack up --secure` listens on the plain ports plus this, so both run",
-    )
+    )  # 29092...29300: below Linux's ephemeral ports (32768 up), which a client's socket
+    # may hold at any moment (at 20000, a test run's secure Kafka once found 39092 taken)
     heap_mb: int = 512
     java_home: Path | None = None
     jvm_dirs: list[Path] = Field(default_factory=lambda: [Path("/usr/lib/jvm")])

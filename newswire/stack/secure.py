@@ -2,8 +2,8 @@
 
 It runs beside the plain stack, never instead of it: its own folder
 (``NEWSWIRE_HOME/secure``: certificates, configuration, data, logs, pids, passwords) and
-its own ports (the plain ones plus ``NEWSWIRE_SECURE_PORT_OFFSET``: 39092, 39093, 39200,
-39300 by default). Only the downloaded distributions are shared, read-only.
+its own ports (the plain ones plus ``NEWSWIRE_SECURE_PORT_OFFSET``: 29092, 29093, 29200,
+29300 by default). Only the downloaded distributions are shared, read-only.
 
 * Kafka: one SASL_SSL listener with SCRAM-SHA-512 (users ``admin`` and ``newswire`` added
   at format time), a PEM keystore; the KRaft controller listener stays on 127.0.0.1 in
