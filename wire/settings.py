@@ -22,6 +22,15 @@ def _default_home() -> Path:
     return Path(base) / "newswire"
 
 
+STACK_PORTS = (
+    "kafka_port",
+    "kafka_controller_port",
+    "elasticsearch_port",
+    "elasticsearch_transport_port",
+)
+"""The settings naming a port the local stack (``newswire stack``) listens on."""
+
+
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value (a URL with a password in it) is never echoed.
     model_config = SettingsConfigDict(
@@ -105,6 +114,11 @@ class Settings(BaseSettings):
     def topic_dedup(self) -> str:
         """The processor's internal topic between its extract and dedup stages."""
         return f"{self.processor_group}-dedup"
+
+    def ports_moved(self, offset: int) -> Self:
+        """These settings with every port of the local stack (``STACK_PORTS``) plus
+        ``offset``: a second stack beside the first (the secure one, the chaos suite's)."""
+        return self.model_copy(update={name: getattr(self, name) + offset for name in STACK_PORTS})
 
     # Elasticsearch
     index_prefix: str = "news"

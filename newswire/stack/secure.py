@@ -61,15 +61,7 @@ ES_USERS = (
 
 def secure_settings(settings: Settings) -> Settings:
     """The plain settings moved to the secure stack's ports (the home stays: downloads)."""
-    off = settings.secure_port_offset
-    return settings.model_copy(
-        update={
-            "kafka_port": settings.kafka_port + off,
-            "kafka_controller_port": settings.kafka_controller_port + off,
-            "elasticsearch_port": settings.elasticsearch_port + off,
-            "elasticsearch_transport_port": settings.elasticsearch_transport_port + off,
-        }
-    )
+    return settings.ports_moved(settings.secure_port_offset)
 
 
 class Secrets:

@@ -23,22 +23,12 @@ PORT_OFFSET = 1000
 
 def chaos_settings(home: Path = HOME, offset: int = PORT_OFFSET) -> Settings:
     """Settings of the suite's own stack: its home and the default ports plus ``offset``."""
-    base = Settings()
-    ports = {
-        name: getattr(base, name) + offset
-        for name in (
-            "kafka_port",
-            "kafka_controller_port",
-            "elasticsearch_port",
-            "elasticsearch_transport_port",
-        )
-    }
-    return base.model_copy(
+    moved = Settings().ports_moved(offset)
+    return moved.model_copy(
         update={
-            **ports,
             "home": home,
-            "kafka_bootstrap": f"127.0.0.1:{ports['kafka_port']}",
-            "elasticsearch_url": f"http://127.0.0.1:{ports['elasticsearch_port']}",
+            "kafka_bootstrap": f"127.0.0.1:{moved.kafka_port}",
+            "elasticsearch_url": f"http://127.0.0.1:{moved.elasticsearch_port}",
             "heap_mb": 512,
         }
     )

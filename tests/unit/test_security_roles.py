@@ -19,7 +19,7 @@ from newswire.security import (
 from newswire.stack.certs import fingerprint, make_certificates
 from newswire.stack.secure import SecureStack, secure_settings
 from tests.chaos.stack import PORT_OFFSET as CHAOS_OFFSET
-from wire.settings import Settings
+from wire.settings import STACK_PORTS, Settings
 
 
 class _Security:
@@ -101,11 +101,6 @@ def test_every_default_stack_port_is_below_the_ephemeral_range() -> None:
     # Linux hands out 32768-60999 to clients' sockets: a listener there can find its port
     # taken (a test run's secure Kafka once did, at 39092).
     plain = Settings.model_construct()  # the defaults, whatever the environment says
-    for settings, offset in ((plain, 0), (secure_settings(plain), 0), (plain, CHAOS_OFFSET)):
-        ports = (
-            settings.kafka_port,
-            settings.kafka_controller_port,
-            settings.elasticsearch_port,
-            settings.elasticsearch_transport_port,
-        )
-        assert all(1024 < port + offset < 32768 for port in ports), (ports, offset)
+    for settings in (plain, secure_settings(plain), plain.ports_moved(CHAOS_OFFSET)):
+        ports = [getattr(settings, name) for name in STACK_PORTS]
+        assert all(1024 < port < 32768 for port in ports), ports
