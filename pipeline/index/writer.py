@@ -94,6 +94,56 @@ class BulkOutcome:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # mapping/parse errors
 
 
+def classify(items: list[dict[str, Any]]) -> BulkOutcome:
+    """Each item of a bulk response as done, to retry, or rejected (index of the item).
+
+    A merged sighting's URL update finds no story (404) when the story's own index
+    operation in the same request did not succeed: it is retried with a story asked to
+    retry (a 429 for the story, then a 404 for its update, would otherwise drop the URL
+    for good) and rejected with a story that was rejected, so that replaying the dead
+    letters brings back both. A 404 for a story of an earlier request means it is not
+    indexed at all (a dead letter, or expired): nothing to add the URLs to.
+    """
+    outcome = BulkOutcome()
+    results = [next(iter(item.items())) for item in items]
+    retried: set[str] = set()
+    rejected: dict[str, str] = {}
+    missing: list[tuple[int, str]] = []
+    for i, (op, result) in enumerate(results):
+        status = int(result.get("status", 500))
+        if status < 300 or (status == 409 and op == "index"):
+            outcome.done.append(i)  # 409: the same or a newer version is already there
+        elif status == 404 and op == "update":
+            missing.append((i, str(result.get("_id"))))
+        elif status in RETRY_STATUSES or status == 409:
+            outcome.retry.append(i)
+            if op == "index":
+                retried.add(str(result.get("_id")))
+        else:
+            reason = _item_reason(result.get("error", {}))
+            outcome.rejected.append((i, reason))
+            if op == "index":
+                rejected[str(result.get("_id"))] = reason
+    for i, story in missing:
+        if story in retried:
+            outcome.retry.append(i)
+        elif story in rejected:
+            outcome.rejected.append((i, f"its story {story} was rejected: {rejected[story]}"))
+        else:
+            log.info("no story %s to add URLs to", story)
+            outcome.done.append(i)
+    outcome.retry.sort()
+    outcome.rejected.sort()
+    return outcome
+
+
+def _item_reason(error: dict[str, Any]) -> str:
+    reason = f"{error.get('type')}: {error.get('reason')}"
+    if cause := error.get("caused_by"):
+        reason += f" (caused by {cause.get('type')}: {cause.get('reason')})"
+    return reason
+
+
 class Writer:
     def __init__(self, settings: Settings, client: Elasticsearch | None = None) -> None:
         self.settings = settings
@@ -244,26 +294,8 @@ class Writer:
 
         ``refresh``: the shards it wrote are refreshed before it returns (the indexer asks
         for it after a quiet spell only, ``pipeline.index.indexer``)."""
-        outcome = BulkOutcome()
         if not operations:
-            return outcome
+            return BulkOutcome()
         # The NDJSON serializer sends bytes lines as they are; the stubs only know mappings.
         resp = self.client.bulk(operations=operations, refresh=refresh)  # type: ignore[arg-type]
-        for i, item in enumerate(resp["items"]):
-            op, result = next(iter(item.items()))
-            status = int(result.get("status", 500))
-            if status < 300 or (status == 409 and op == "index"):
-                outcome.done.append(i)  # 409: the same or a newer version is already there
-            elif status == 404 and op == "update":
-                # The story it merged into is not indexed (a dead letter, or expired).
-                log.info("no story %s to add URLs to", result.get("_id"))
-                outcome.done.append(i)
-            elif status in RETRY_STATUSES or status == 409:
-                outcome.retry.append(i)
-            else:
-                error = result.get("error", {})
-                reason = f"{error.get('type')}: {error.get('reason')}"
-                if cause := error.get("caused_by"):
-                    reason += f" (caused by {cause.get('type')}: {cause.get('reason')})"
-                outcome.rejected.append((i, reason))
-        return outcome
+        return classify(resp["items"])

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from newswire.kafka import ensure_topics
 from pipeline.index.indexer import Indexer
 from pipeline.index.writer import Writer
 from tests.support.settings import settings_from_env
-from wire.models import Article, Place, SourceRef
+from wire.models import Article, MergeTarget, Place, SourceRef
 from wire.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -87,6 +88,37 @@ def test_mapping_reject_goes_to_dlq_and_the_batch_is_indexed(namespace: dict[str
     # Offsets were committed after Elasticsearch acknowledged: a restart indexes nothing twice.
     again = _run_indexer_until(settings, lambda ix: False, timeout=5)
     assert (again.indexed, again.dead_letters) == (0, 0)
+
+
+def test_a_sighting_of_a_rejected_story_is_a_dead_letter_too(namespace: dict[str, str]) -> None:
+    """A merged sighting in the same bulk as its story, which Elasticsearch rejects: the
+    sighting's URL update finds no document; it goes to the dead letters beside the story
+    (replaying both restores the story with its URLs), never counted as done."""
+    settings = _settings(namespace)
+    ensure_topics(settings)
+    Writer(settings).setup()
+    bad = _article(2, places=[Place(name="Nowhere", location={"lat": 123.0, "lon": 500.0})])
+    sighting = _article(
+        9, urls=["https://steppe.example/2", "https://steppe.example/9"],
+        merged_into=MergeTarget(id="story-2", story_time=datetime.now(UTC)),
+    )  # fmt: skip
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    for key, article in (("story-1", _article(1)), ("story-2", bad), ("story-2", sighting)):
+        producer.send(settings.topic_articles, key=key.encode(), value=article.to_json_bytes())
+    producer.flush()
+
+    indexer = _run_indexer_until(settings, lambda ix: ix.indexed + ix.dead_letters >= 3)
+    assert (indexer.indexed, indexer.dead_letters) == (1, 2)
+    letters = [
+        json.loads(m.value)
+        for m in KafkaConsumer(
+            settings.topic_dlq, bootstrap_servers=settings.kafka_bootstrap,
+            auto_offset_reset="earliest", consumer_timeout_ms=5000,
+        )
+    ]  # fmt: skip
+    assert len(letters) == 2
+    assert json.loads(letters[1]["payload"])["merged_into"]["id"] == "story-2"
+    assert "its story story-2 was rejected" in letters[1]["message"]
 
 
 def _readyz(port: int) -> int:
