@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
 CORPUS_HTML = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "html"
@@ -81,8 +82,10 @@ class Host:
         ).encode()
 
     def page(self, path: str) -> bytes | None:
+        """The page at a request's path, however the client escaped it."""
+        wanted = unquote(path)
         with self.lock:
-            return next((e.body for e in self.entries if e.path == path), None)
+            return next((e.body for e in self.entries if unquote(e.path) == wanted), None)
 
 
 class Sites:
@@ -107,7 +110,9 @@ class Sites:
             server.server_close()
 
     def publish(self, host: int, path: str, title: str, body: bytes) -> str:
-        """Put a page on a host's feed; returns its URL."""
+        """Put a page on a host's feed; returns its URL. A corpus file name may hold spaces
+        and other letters a URL cannot: the feed lists the path percent-escaped."""
+        path = quote(path, safe="/%")
         self._clock += timedelta(seconds=1)
         h = self.hosts[host]
         with h.lock:
