@@ -47,6 +47,7 @@ from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processe
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
 from pipeline.stream.offsets import SafeCommitConsumer, use_safe_commits
+from pipeline.stream.tables import PromptTableManager
 from wire.clients import KAFKA_COMPRESSION
 from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
 from wire.models import Article, DeadLetter, read_record
@@ -90,6 +91,7 @@ def make_app(settings: Settings, taggers: tuple[Tagger, ...] | None = ()) -> fau
         producer_max_request_size=settings.max_raw_bytes + 1024 * 1024,
         consumer_max_fetch_size=settings.max_raw_bytes + 1024 * 1024,
         producer_compression_type=KAFKA_COMPRESSION,
+        TableManager=PromptTableManager,  # no second's sleep at start (pipeline.stream.tables)
     )
     use_safe_commits(app)  # before any topic: see pipeline.stream.offsets
     raw_topic = app.topic(settings.topic_raw, value_serializer="raw", key_serializer="raw")
