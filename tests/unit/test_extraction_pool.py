@@ -141,12 +141,20 @@ PRELOAD_CHECK = textwrap.dedent(
 )
 
 
-def test_default_taggers_are_loaded_once_in_the_fork_server_and_shared_by_its_forks() -> None:
+@pytest.mark.parametrize("server_first", [False, True], ids=["server-at-pool", "server-first"])
+def test_default_taggers_are_loaded_once_in_the_fork_server_and_shared_by_its_forks(
+    server_first: bool,
+) -> None:
     """Each extraction process (and the one replacing a process that ran over the bound)
     is a fork of the fork server, which loaded the default taggers before forking: none
-    loads them itself. A fresh interpreter, as the fork server is one per process."""
+    loads them itself. A fresh interpreter, as the fork server is one per process. The
+    same when the server was started ahead of the pool (``start_fork_server``, as ``run``
+    and the processor role do)."""
+    check = PRELOAD_CHECK.replace(
+        "extraction = ", "pool.start_fork_server()\nextraction = " if server_first else "extraction = "
+    )
     done = subprocess.run(
-        [sys.executable, "-c", PRELOAD_CHECK],
+        [sys.executable, "-c", check],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
