@@ -150,9 +150,8 @@ def test_default_taggers_are_loaded_once_in_the_fork_server_and_shared_by_its_fo
     loads them itself. A fresh interpreter, as the fork server is one per process. The
     same when the server was started ahead of the pool (``start_fork_server``, as ``run``
     and the processor role do)."""
-    check = PRELOAD_CHECK.replace(
-        "extraction = ", "pool.start_fork_server()\nextraction = " if server_first else "extraction = "
-    )
+    start = "pool.start_fork_server()\n" if server_first else ""
+    check = PRELOAD_CHECK.replace("extraction = ", start + "extraction = ")
     done = subprocess.run(
         [sys.executable, "-c", check],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
