@@ -51,11 +51,17 @@ def import_in_background(*modules: str) -> threading.Thread:
     (faust, aiokafka, the dedup stage: about a second of CPU) while its own thread waits on
     Kafka and Elasticsearch in ``prepare``, instead of after it: the faust worker starts,
     joins its group and takes the first item sooner (issue 16). Whoever needs a module
-    first waits for it (Python's per-module import lock); nothing is imported twice."""
+    first waits for it (Python's per-module import lock); nothing is imported twice. An
+    import that fails here is only logged: the role's own import of the module, later,
+    raises the error where it is reported."""
 
     def load() -> None:
         for name in modules:
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # the caller's own import reports it
+                log.debug("background import of %s failed: %s", name, exc)
+                return
 
     thread = threading.Thread(target=load, name="import-processor", daemon=True)
     thread.start()
