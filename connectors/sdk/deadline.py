@@ -16,6 +16,7 @@ httpx's own transports for proxies taken from the environment).
 
 from __future__ import annotations
 
+import functools
 import ssl
 import time
 from collections.abc import Iterable, Iterator
@@ -120,13 +121,24 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certificates verified against certifi's bundle, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR``), built once per process and shared: building one
+    loads the whole CA bundle (50-90 ms of CPU), and each client built two (httpx's
+    transport and the pool below) on the role's start-up path (issue 16). A context is
+    not changed after it is built, so connections and threads can share it."""
+    return httpx.create_ssl_context()
+
+
 class DeadlineTransport(httpx.HTTPTransport):
     """httpx's transport over a pool whose connections keep the request deadline."""
 
     def __init__(self, *, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
+        context = shared_ssl_context()
+        super().__init__(verify=context, limits=limits)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -4,6 +4,7 @@ GET, per-host limits, robots.txt and the SSRF guard."""
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -389,3 +390,18 @@ def test_headers_dribbled_byte_by_byte_hit_the_request_deadline() -> None:
         client.close()
     assert client.deadline == 1.5
     assert elapsed < client.deadline + 3.0  # loosely: without the deadline it takes 20 s
+
+
+def test_clients_share_one_verifying_tls_context() -> None:
+    """Each client used to build two TLS contexts, each loading the whole CA bundle, on a
+    role's start-up path; now one per process, shared, and still verifying."""
+    first = HttpClient(user_agent="newswire-test/1.0")
+    second = HttpClient(user_agent="newswire-test/1.0")
+    try:
+        pools = [c._client._transport._pool for c in (first, second)]  # type: ignore[attr-defined]
+        context = pools[0]._ssl_context
+        assert pools[1]._ssl_context is context
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    finally:
+        first.close()
+        second.close()
