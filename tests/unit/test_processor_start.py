@@ -1,5 +1,7 @@
-"""The processor's table manager starts its tables without faust's one-second sleep
-(``pipeline.stream.tables``), and otherwise does what faust's own manager does."""
+"""The processor's start-up (issue 16): its table manager starts its tables without
+faust's one-second sleep (``pipeline.stream.tables``) and otherwise does what faust's own
+manager does; ``make_app`` declares its agents and timers without venusian's scan marks,
+whose first one cost a second of CPU."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import faust.utils.venusian as faust_venusian
 import pytest
 from faust.tables import TableManager
 
@@ -58,3 +61,24 @@ def test_the_processor_starts_its_tables_at_once(
     # does, this fails and the override must be looked at again
     assert faust_steps == [("sleep", 1.0), *ours]
     assert ours == ["tables closed, changelogs subscribed", "recovery started"]
+
+
+def test_agents_and_timers_are_declared_without_scan_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processor, "ExtractionPool", _NoPool)
+    marks: list[object] = []
+
+    def mark(fun: object, category: str, **kwargs: object) -> None:
+        marks.append(fun)
+
+    monkeypatch.setattr(faust_venusian, "attach", mark)
+    app = processor.make_app(Settings(processor_store="memory://", processor_data_dir=tmp_path))
+    assert set(app.agents) >= {"process-raw", "dedup"} and len(app.agents) == 2
+    assert marks == []  # nothing marked while make_app declared them
+    assert faust_venusian.attach is mark  # and the marks are back for anything else
+    app.timer(60.0)(_a_task)  # another declaration, after make_app: marked as faust does
+    assert len(marks) == 1
+
+
+async def _a_task() -> None: ...
