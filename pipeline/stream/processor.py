@@ -81,7 +81,7 @@ def _without_scan_marks() -> Iterator[None]:
     ``app.discover()`` (autodiscovery, not used here: everything is declared in
     ``make_app``) reads. The first mark reads its caller's source through ``inspect``,
     whose module lookup walks every loaded module: 1.0 s of CPU on the processor's
-    start-up path, a fifth of the first story (issue 16; ``make_app`` 1.17 s, 0.14 s
+    start-up path, a fifth of the first story (issue 16; ``make_app`` 1.17 s, 0.12 s
     without). The marks are restored for any other app built afterwards.
     """
     saved = faust_venusian.attach
