@@ -70,8 +70,9 @@ class Host:
         with self.lock:
             entries = sorted(self.entries, key=lambda e: e.published, reverse=True)
         items = "\n".join(
-            f"<item><title>{escape(e.title)}</title><link>{self.base}{e.path}</link>"
-            f"<guid>{self.base}{e.path}</guid><pubDate>{format_datetime(e.published)}</pubDate>"
+            f"<item><title>{escape(e.title)}</title><link>{self.base}{quote(e.path)}</link>"
+            f"<guid>{self.base}{quote(e.path)}</guid>"
+            f"<pubDate>{format_datetime(e.published)}</pubDate>"
             "</item>"
             for e in entries
         )
@@ -85,7 +86,7 @@ class Host:
         """The page at a request's path, however the client escaped it."""
         wanted = unquote(path)
         with self.lock:
-            return next((e.body for e in self.entries if unquote(e.path) == wanted), None)
+            return next((e.body for e in self.entries if e.path == wanted), None)
 
 
 class Sites:
@@ -111,13 +112,12 @@ class Sites:
 
     def publish(self, host: int, path: str, title: str, body: bytes) -> str:
         """Put a page on a host's feed; returns its URL. A corpus file name may hold spaces
-        and other letters a URL cannot: the feed lists the path percent-escaped."""
-        path = quote(path, safe="/%")
+        and other letters a URL cannot: the feed and the URL carry it percent-escaped."""
         self._clock += timedelta(seconds=1)
         h = self.hosts[host]
         with h.lock:
             h.entries.append(Entry(path, title, body, self._clock))
-        return h.base + path
+        return h.base + quote(path)
 
     def throttle(self, host: int, seconds: float, retry_after: int) -> None:
         """Answer 429 with ``Retry-After: retry_after`` to everything for ``seconds``."""
