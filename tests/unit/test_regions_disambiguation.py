@@ -50,6 +50,18 @@ def test_jordan_a_surname_after_it() -> None:
     assert countries(None, "Jordan Peterson gave a lecture in Toronto.") == ["CA"]
 
 
+def test_jordan_before_a_surname_no_list_has() -> None:
+    # the census surnames lack "Jovtchev": its ending makes it one
+    body = "Bulgaria's Jordan Jovtchev took home the silver in the rings final."
+    assert countries(None, body) == ["BG"]
+    assert countries(None, "Chad Kowalski and Jordan Petrova won the mixed doubles.") == []
+
+
+def test_a_place_with_a_surname_ending_stays_a_place() -> None:
+    # "Rostov" ends like a surname but is a city: "Jordan Rostov" is not read as a person
+    assert "JO" in countries(None, "Flights between Jordan Rostov and Istanbul resumed.")
+
+
 # china the porcelain.
 def test_china_the_porcelain() -> None:
     assert countries(None, "She packed the china and the silver before the move.") == []

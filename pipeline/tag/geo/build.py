@@ -229,6 +229,7 @@ def _add_context(gaz: Gazetteer, ctx: dict[str, Any]) -> None:
         for n in sources.read_lines(name)
     )
     gaz.given_name_endings = tuple(key(w) for w in _str_list(ctx, "given_name_endings"))
+    gaz.surname_endings = tuple(key(w) for w in _str_list(ctx, "surname_endings"))
     gaz.place_given_names = frozenset(key(w) for w in _str_list(ctx, "place_given_names"))
     gaz.speech_verbs = frozenset(key(w) for w in _str_list(ctx, "speech_verbs"))
     gaz.surnames = frozenset(key(n) for n in sources.read_lines("surnames.txt")) - words

@@ -101,6 +101,7 @@ class Gazetteer:
     honorifics: frozenset[str] = frozenset()
     not_surnames: frozenset[str] = frozenset()
     given_name_endings: tuple[str, ...] = ()
+    surname_endings: tuple[str, ...] = ()
     place_given_names: frozenset[str] = frozenset()
     speech_verbs: frozenset[str] = frozenset()
     dateline_cities: dict[str, list[int]] = field(default_factory=dict)

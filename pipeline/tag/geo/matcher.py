@@ -177,7 +177,19 @@ def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Toke
         or m.keys[0] in gaz.given_names
         or m.keys[0] in gaz.place_given_names
     )
-    return first_name_like and nxt.key in gaz.surnames
+    return first_name_like and (nxt.key in gaz.surnames or _surname_shaped(gaz, nxt))
+
+
+def _surname_shaped(gaz: Gazetteer, tok: Token) -> bool:
+    """A capitalised word the census surnames lack but whose ending makes it one ("Jovtchev",
+    "Kovacevic"), unless it starts a place name ("Rostov")."""
+    k = tok.key
+    return (
+        len(k) > 5
+        and not tok.all_caps
+        and k.endswith(gaz.surname_endings)
+        and k not in gaz.name_firsts
+    )
 
 
 def _is_given_or_title(gaz: Gazetteer, tok: Token) -> bool:
