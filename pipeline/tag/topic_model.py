@@ -22,6 +22,11 @@ millisecond per story.
 The weights ship as ``data/topics/topic_model.npz`` (float16, compressed) and are loaded once per
 process (``load_model`` is cached); nothing is downloaded at run time. Data, licences and figures:
 ``docs/topics-model.md``.
+
+A language can have a model of its own (``LANGUAGE_MODELS``), same features and format, trained
+on news in that language alone: Arabic, ``data/topics/topic_model_ar.npz``
+(``scripts/train_topics_ar.py``), loaded on the first Arabic story. It is used for stories tagged
+with that language only (untagged Arabic-script text may be Persian or Urdu).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ import numpy.typing as npt
 from pipeline.tag.topics_text import fold, tokenize
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics" / "topic_model.npz"
+# Models of one language each, used instead of the English model for stories tagged with it.
+LANGUAGE_MODELS: dict[str, Path] = {"ar": MODEL_PATH.with_name("topic_model_ar.npz")}
 
 # Feature budget: enough of a story to know its topic, bounded so a long article costs what a
 # short one does (the lead carries the topic; the tail adds noise and time).
@@ -145,7 +152,11 @@ def load_model(path: Path = MODEL_PATH) -> TopicModel | None:
 
 def model_scores(title: str | None, body: str, lang: str | None) -> dict[str, float]:
     """Calibrated model scores for a story, or ``{}`` when no model ships or the language is one
-    the model was not validated on (the lexicon alone tags those)."""
+    the model was not validated on (the lexicon alone tags those). A language with a model of
+    its own (``LANGUAGE_MODELS``) is scored by that model."""
+    if lang in LANGUAGE_MODELS:
+        own = load_model(LANGUAGE_MODELS[lang])
+        return own.scores(title, body) if own is not None and own.covers(lang) else {}
     model = load_model()
     if model is None:
         return {}
