@@ -8,6 +8,14 @@ SOURCES (none is committed to git; fetch them into a data directory, default /tm
   (2022). The English train.tsv is over the snapshot size limit here and is not used. Nigerian
   Pidgin ``data/pcm/{train,dev,test}.tsv`` -> ``DATA/masakhanews/pcm/`` (BBC News Pidgin, an
   English-based creole: train and dev are trained on, test is a held-out figure).
+* MasakhaNEWS English, more articles of the train split (same repository and licence): the
+  few-shot samples the authors committed, ``{data-fsl,PET/data-fsl,few_shot_data/*}/.../eng/
+  {train,dev}.tsv`` at commits 0232b8d1acda, 1b267653b203, 1338cca3de41, 032f0b7c2866 and
+  819be052e79e -> ``DATA/masakhanews_fsl/<commit7>/<path>`` (the ``unlabeled.tsv`` files are over
+  the size limit; ``test.tsv`` copies are not read). Early samples were drawn before the final
+  split, so ``load_masakhanews_extra`` drops every article also in the English dev or test split
+  (same headline, or 10% of its word 8-grams in one of their texts: a copy, or a second article
+  on the same event) and keeps each once: 1,355 articles, training only.
 * SIB-200, github.com/dadelani/sib-200 (commit 593cea88519930f776c1a4), code
   Apache-2.0, sentences from Flores-200 (CC BY-SA 4.0). ``data/annotated/<lang>/*.tsv``
   -> ``DATA/sib200/<lang>/`` for eng_Latn, fra_Latn, pes_Arab, arb_Arab, urd_Arab, rus_Cyrl.
@@ -125,6 +133,92 @@ def load_masakhanews(data: Path, lang: str, split: str, *, short: bool) -> list[
                 continue
             body = lead(row["text"]) if short else row["text"]
             out.append(Story(row["headline"], body, code, frozenset([slug]), f"masakhanews-{lang}"))
+    return out
+
+
+# Word 8-grams of a text's first 150 folded words: two copies of one article (another version of
+# the dataset, a headline cut at its colon, a retouched lead) share most of them.
+_SHINGLE = 8
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())[:150]
+    return frozenset(tuple(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1))
+
+
+def _read_masakhanews_rows(path: Path) -> list[tuple[str, str, str]]:
+    """(category, headline, text) rows of a MasakhaNEWS-style TSV with or without its header."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.reader(fh, delimiter="\t") if len(r) >= 3]
+    if rows and rows[0][0] == "category":
+        rows = rows[1:]
+    return [(r[0].strip(), r[1].strip(), r[2]) for r in rows]
+
+
+def masakhanews_extra_rows(
+    files: list[Path], reserved: list[tuple[str, str]], overlap: float = 0.1
+) -> list[tuple[str, str, str]]:
+    """Rows of ``files`` that are none of the ``reserved`` (headline, text) articles, each once.
+
+    A row is dropped when its headline equals a reserved headline, or when ``overlap`` or more of
+    its word 8-grams occur in one reserved text (a copy from another version of the split), and
+    kept once when several files hold it (same test against the rows already kept)."""
+    index: dict[tuple[str, ...], set[int]] = {}
+    heads: set[str] = set()
+
+    def add(headline: str, text: str, ident: int) -> None:
+        heads.add(" ".join(headline.lower().split()))
+        for sh in _shingles(text):
+            index.setdefault(sh, set()).add(ident)
+
+    def seen(headline: str, text: str) -> bool:
+        if " ".join(headline.lower().split()) in heads:
+            return True
+        shingles = _shingles(text)
+        hits: dict[int, int] = {}
+        for sh in shingles:
+            for ident in index.get(sh, ()):
+                hits[ident] = hits.get(ident, 0) + 1
+        return bool(hits) and max(hits.values()) >= overlap * len(shingles)
+
+    for i, (headline, text) in enumerate(reserved):
+        add(headline, text, -1 - i)
+    out: list[tuple[str, str, str]] = []
+    for path in files:
+        for category, headline, text in _read_masakhanews_rows(path):
+            if len(text) < 200 or seen(headline, text):
+                continue
+            add(headline, text, len(out))
+            out.append((category, headline, text))
+    return out
+
+
+def masakhanews_extra_files(data: Path) -> list[Path]:
+    """The few-shot train and dev samples of MasakhaNEWS English (see SOURCES), in a fixed order."""
+    root = data / "masakhanews_fsl"
+    return sorted(
+        p
+        for p in root.rglob("*.tsv")
+        if p.name in ("train.tsv", "dev.tsv") and "eng" in p.parts and ".ipynb" not in str(p)
+    )
+
+
+def load_masakhanews_extra(data: Path, *, short: bool) -> list[Story]:
+    """MasakhaNEWS English articles of the train split, from the repository's few-shot samples:
+    every article of them that is not in the English dev or test split (``masakhanews_extra_rows``:
+    same headline or mostly the same text), each once. Training only."""
+    mapping = label_map("masakhanews")
+    reserved = [
+        (s.title or "", s.body)
+        for split in ("dev", "test")
+        for s in load_masakhanews(data, "eng", split, short=False)
+    ]
+    out = []
+    for category, headline, text in masakhanews_extra_rows(masakhanews_extra_files(data), reserved):
+        slug = mapping.get(category)
+        if slug:
+            body = lead(text) if short else text
+            out.append(Story(headline, body, "en", frozenset([slug]), "masakhanews-eng-extra"))
     return out
 
 

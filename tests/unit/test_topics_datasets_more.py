@@ -128,3 +128,47 @@ def test_an_unsure_topic_is_neither_evidence_for_nor_against_it() -> None:
     w_drop, _ = tt.fit(x[:39], y[:39], weight[:39], 1.0, known[:39])
     assert np.allclose(w_mask[:, 1], w_drop[:, 1], atol=1e-4)  # topic b: the story is absent
     assert not np.allclose(w_mask[:, 0], w_drop[:, 0], atol=1e-4)  # topic a: it counts
+
+
+def _tsv(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...] | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (["\t".join(header)] if header else []) + ["\t".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _article(topic: str, n: int) -> str:
+    return " ".join(f"{topic}{i % 97} word{i} story{n}" for i in range(60))
+
+
+def test_masakhanews_extra_keeps_train_articles_once_and_none_of_dev_or_test(
+    tmp_path: Path,
+) -> None:
+    ds = _scripts("topics_datasets")
+    head = ("category", "headline", "text", "url")
+    dev = ("politics", "Minister resigns over row", _article("vote", 1), "u1")
+    test = ("sports", "Cup final: United win", _article("goal", 2), "u2")
+    _tsv(tmp_path / "masakhanews" / "eng" / "dev.tsv", [dev], head)
+    _tsv(tmp_path / "masakhanews" / "eng" / "test.tsv", [test], head)
+    fresh = ("business", "Energy bills to rise", _article("price", 3))
+    other = ("health", "NHS waiting lists grow", _article("ward", 4))
+    retouched = _article("goal", 2).replace("word5 ", "term5 ")  # the test article, another copy
+    fsl = tmp_path / "masakhanews_fsl"
+    # An early sample without header, holding a test article under a headline cut at its colon.
+    _tsv(fsl / "aaaaaaa" / "data-fsl" / "eng" / "5sample" / "train.tsv",
+         [fresh, ("sports", "Cup final", retouched), dev[:3]], None)  # fmt: skip
+    _tsv(fsl / "bbbbbbb" / "few_shot_data" / "5_samples" / "eng" / "dev.tsv",
+         [fresh, other, ("health", "Short", "too short")], head[:3])  # fmt: skip
+    # Test copies and other languages are not read.
+    _tsv(fsl / "bbbbbbb" / "few_shot_data" / "5_samples" / "eng" / "test.tsv", [fresh], head[:3])
+    _tsv(fsl / "bbbbbbb" / "few_shot_data" / "5_samples" / "fra" / "train.tsv", [other], head[:3])
+
+    files = ds.masakhanews_extra_files(tmp_path)
+    assert [p.relative_to(fsl).parts[0] for p in files] == ["aaaaaaa", "bbbbbbb"]
+    whole = ds.load_masakhanews_extra(tmp_path, short=False)
+    assert [(s.title, sorted(s.labels)) for s in whole] == [
+        ("Energy bills to rise", ["economy-business-finance"]),
+        ("NHS waiting lists grow", ["health"]),
+    ]
+    assert {s.source for s in whole} == {"masakhanews-eng-extra"} and whole[0].lang == "en"
+    short = ds.load_masakhanews_extra(tmp_path, short=True)
+    assert [s.title for s in short] == [s.title for s in whole]
