@@ -94,6 +94,14 @@ class BulkOutcome:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # mapping/parse errors
 
 
+# A rejected item's reason opens with a kind and a colon, as Elasticsearch's own do
+# ("document_parsing_exception: ..."): the kind is the rejections metric's label, so it
+# must not carry a story id.
+SIGHTING_STORY_REJECTED = "sighting_story_rejected"
+SIGHTING_STORY_MISSING = "sighting_story_missing"
+_MISSING = " (a dead letter not yet replayed, or a deleted index): replay its letter first"
+
+
 def classify(items: list[dict[str, Any]]) -> BulkOutcome:
     """Each item of a bulk response as done, to retry, or rejected (index of the item).
 
@@ -102,7 +110,9 @@ def classify(items: list[dict[str, Any]]) -> BulkOutcome:
     retry (a 429 for the story, then a 404 for its update, would otherwise drop the URL
     for good) and rejected with a story that was rejected, so that replaying the dead
     letters brings back both. A 404 for a story of an earlier request means it is not
-    indexed at all (a dead letter, or expired): nothing to add the URLs to.
+    indexed (its dead letter is waiting for a replay, or its index was deleted): the
+    sighting is a dead letter too, so its URLs come back when the story's letter is
+    replayed before it (the dead-letter topic keeps their order).
     """
     outcome = BulkOutcome()
     results = [next(iter(item.items())) for item in items]
@@ -128,10 +138,11 @@ def classify(items: list[dict[str, Any]]) -> BulkOutcome:
         if story in retried:
             outcome.retry.append(i)
         elif story in rejected:
-            outcome.rejected.append((i, f"its story {story} was rejected: {rejected[story]}"))
+            reason = f"its story {story} was rejected: {rejected[story]}"
+            outcome.rejected.append((i, f"{SIGHTING_STORY_REJECTED}: {reason}"))
         else:
-            log.info("no story %s to add URLs to", story)
-            outcome.done.append(i)
+            reason = f"its story {story} is not indexed{_MISSING}"
+            outcome.rejected.append((i, f"{SIGHTING_STORY_MISSING}: {reason}"))
     outcome.retry.sort()
     outcome.rejected.sort()
     return outcome

@@ -121,6 +121,39 @@ def test_a_sighting_of_a_rejected_story_is_a_dead_letter_too(namespace: dict[str
     assert "its story story-2 was rejected" in letters[1]["message"]
 
 
+def test_a_sighting_of_a_story_not_indexed_is_a_dead_letter_and_comes_back_on_replay(
+    namespace: dict[str, str],
+) -> None:
+    """A merged sighting whose story is not in the index (its story's letter not yet
+    replayed): a dead letter, not done, so replaying the letters after the story brings
+    the sighting's URL to it. Counted as done, the URL was lost for good."""
+    from newswire.dlq import replay
+
+    settings = _settings(namespace)
+    ensure_topics(settings)
+    Writer(settings).setup()
+    urls = ["https://steppe.example/5", "https://steppe.example/7"]
+    sighting = _article(
+        7, urls=urls, merged_into=MergeTarget(id="story-5", story_time=datetime.now(UTC))
+    )
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    producer.send(settings.topic_articles, key=b"story-5", value=sighting.to_json_bytes())
+    producer.flush()
+    first = _run_indexer_until(settings, lambda ix: ix.indexed + ix.dead_letters >= 1)
+    assert (first.indexed, first.dead_letters) == (0, 1)
+
+    # the story arrives (its own letter replayed), then the sighting's letter is replayed
+    producer.send(settings.topic_articles, key=b"story-5", value=_article(5).to_json_bytes())
+    producer.flush()
+    assert replay(settings, stage="indexer").replayed == 1
+    second = _run_indexer_until(settings, lambda ix: ix.indexed >= 2)
+    assert (second.indexed, second.dead_letters) == (2, 0)
+    es = Elasticsearch(settings.elasticsearch_url)
+    es.indices.refresh(index=f"{settings.index_prefix}-*")
+    doc = es.search(index=settings.index_alias, query={"ids": {"values": ["story-5"]}})
+    assert doc["hits"]["hits"][0]["_source"]["urls"] == urls
+
+
 def _readyz(port: int) -> int:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as resp:

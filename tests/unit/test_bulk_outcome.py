@@ -54,13 +54,20 @@ def test_a_sighting_whose_story_is_rejected_is_rejected_and_says_why() -> None:
     outcome = classify([_index("s1", 400, "document_parsing_exception"), _update("s1", 404)])
     assert outcome.done == []
     assert [i for i, _ in outcome.rejected] == [0, 1]
-    assert outcome.rejected[1][1].startswith("its story s1 was rejected: document_parsing")
+    kind, reason = outcome.rejected[1][1].split(": ", 1)
+    assert kind == "sighting_story_rejected"  # the metric's label: no story id in it
+    assert reason.startswith("its story s1 was rejected: document_parsing")
 
 
-def test_a_sighting_of_a_story_not_in_the_index_nor_in_the_request_is_done() -> None:
-    # The story was a dead letter earlier, or expired: nothing to add the URLs to.
+def test_a_sighting_of_a_story_not_in_the_index_nor_in_the_request_is_a_dead_letter() -> None:
+    # The story was a dead letter earlier (or its index was deleted): were the sighting done,
+    # replaying the story's letter would bring it back without this sighting's URLs.
     outcome = classify(
         [_index("other", 429, "es_rejected_execution_exception"), _update("s1", 404)]
     )
-    assert outcome.done == [1]
+    assert outcome.done == []
     assert outcome.retry == [0]
+    assert [i for i, _ in outcome.rejected] == [1]
+    kind, reason = outcome.rejected[0][1].split(": ", 1)
+    assert kind == "sighting_story_missing"
+    assert reason.startswith("its story s1 is not indexed")
