@@ -13,6 +13,9 @@ scripts/topics_datasets.py and docs/topics-model.md):
 * MasakhaNEWS English dev split (BBC News 2022 articles, AFL-3.0), each article twice: the whole
   article and its headline + first two sentences (the short form newswire sees in feeds); 80% of
   the articles train, 20% validate.
+* MasakhaNEWS English train-split articles (AFL-3.0) from the authors' committed few-shot
+  samples, none of the dev or test split (1,355; ``topics_datasets.load_masakhanews_extra``),
+  whole and short, all training.
 * MasakhaNEWS Nigerian Pidgin train and dev splits (BBC News Pidgin, AFL-3.0), whole and short.
 * The project's own dev set, ``tune`` split (tests/eval/topics_devset.jsonl).
 * Wikipedia "Current events" portal summaries (CC BY-SA 4.0), 2025-01 to 2026-03 (7,003); the
@@ -57,6 +60,7 @@ from topics_datasets import (  # noqa: E402
     load_devset,
     load_huffpost_headlines,
     load_masakhanews,
+    load_masakhanews_extra,
     load_portal_history,
     load_sib200,
     load_wikinews,
@@ -65,7 +69,7 @@ from topics_datasets import (  # noqa: E402
 
 from pipeline.tag.topic_model import MODEL_PATH, features  # noqa: E402
 
-VERSION = "2026-4"
+VERSION = "2026-5"
 BITS = 18
 MODEL_LANGUAGES = ("en",)  # where the combined tagger uses the model: see docs/topics-model.md
 
@@ -81,6 +85,7 @@ MODEL_LANGUAGES = ("en",)  # where the combined tagger uses the model: see docs/
 # economy, and it lowered the MasakhaNEWS validation articles): docs/topics-model.md.
 SOURCE_WEIGHT = {
     "masakhanews-eng": 8.0,
+    "masakhanews-eng-extra": 8.0,  # train-split articles from the few-shot samples
     "masakhanews-pcm": 2.0,  # BBC Pidgin news: news, but not quite English
     "devset": 2.0,
     "huffpost-headlines": 1.0,
@@ -89,6 +94,18 @@ SOURCE_WEIGHT = {
     "wikinews": 0.0,  # 5,549 articles of two desks (politics, economy): worse on validation
     "sib200": 1.0,
 }
+
+
+# Per-class offsets added to the Platt intercepts (logit space), 2026-5: the model's known
+# confusions on BBC articles are science-technology and politics read as economy or each other.
+# Chosen on validation only: out-of-fold scores of the 472 MasakhaNEWS English dev articles
+# (`--crossfit --save-oof`), whole and short, plus the validation part's portal summaries and
+# HuffPost headlines, by the mean of the three sources' top-topic accuracy, offsets of +-0.25 /
+# 0.5 for economy, politics and science-technology only (a free search over all 17 classes mostly
+# moved HuffPost's lifestyle prior, +1.75, which is that sample's section count, not news).
+# Articles 0.853 -> 0.861 (better in three of the five folds, worse in none), portal 0.838 ->
+# 0.840, HuffPost 0.615 (same): docs/topics-model.md.
+CLASS_OFFSETS = {"politics": -0.25, "science-technology": 0.25}
 
 
 def _masakhanews_dev(data: Path, part: str) -> list[Story]:
@@ -108,6 +125,9 @@ def training_stories(data: Path) -> list[Story]:
     for lang in SIB_LANGS:
         stories += load_sib200(data, lang, "train")
     stories += _masakhanews_dev(data, "train")
+    if (data / "masakhanews_fsl").exists():
+        for short in (False, True):
+            stories += load_masakhanews_extra(data, short=short)
     if (data / "masakhanews" / "pcm").exists():
         for split in ("train", "dev"):
             for short in (False, True):
@@ -241,7 +261,7 @@ def tune(data: Path, model_path: Path) -> None:
         print(f"{lw:5} {fb:4} {add:4} {join:4} | " + " | ".join(cells), flush=True)
 
 
-def crossfit(data: Path, c: float, folds: int = 5) -> None:
+def crossfit(data: Path, c: float, folds: int = 5, save: Path | None = None) -> None:
     """Out-of-fold calibrated scores for every MasakhaNEWS English dev article (whole and short):
     each fold's articles are scored by a model trained without them, so the combination can be
     chosen on 472 articles rather than the 97 of the fixed validation part. Prints the grid."""
@@ -272,6 +292,8 @@ def crossfit(data: Path, c: float, folds: int = 5) -> None:
         a, b = platt(raw, labels(held, classes), section_weights(held))
         oof[te] = (1 / (1 + np.exp(-(a * raw + b))))[len(val) :]
         print(f"fold {k}: {len(te)} stories", flush=True)
+    if save:  # for offline grids (class offsets): articles in load order, whole then short
+        np.savez_compressed(save, classes=np.array(classes), oof=oof)
     cached = [
         (
             s,
@@ -312,10 +334,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    ap.add_argument("--c", type=float, default=16.0, help="inverse L2 strength")
+    ap.add_argument("--c", type=float, default=32.0, help="inverse L2 strength")
     ap.add_argument("--bits", type=int, default=BITS)
     ap.add_argument("--tune", type=Path, help="only grid the combination for these weights")
     ap.add_argument("--crossfit", action="store_true", help="grid it on out-of-fold articles")
+    ap.add_argument("--save-oof", type=Path, help="with --crossfit: save the out-of-fold scores")
     ap.add_argument(
         "--weight",
         action="append",
@@ -332,7 +355,7 @@ def main() -> None:
         tune(args.data, args.tune)
         return
     if args.crossfit:
-        crossfit(args.data, args.c)
+        crossfit(args.data, args.c, save=args.save_oof)
         return
 
     t0 = time.perf_counter()
@@ -348,6 +371,7 @@ def main() -> None:
     weights, bias = fit(x, y, weight, args.c, known(stories, classes))
     raw_val = x_val @ weights + bias
     a, b_ = platt(raw_val, y_val, section_weights(val))
+    b_ = b_ + np.array([CLASS_OFFSETS.get(c, 0.0) for c in classes], dtype=np.float32)
     cal = 1 / (1 + np.exp(-(a * raw_val + b_)))
     print(f"validation top-topic accuracy: {top_accuracy(cal, y_val):.3f}")
     for src in sorted({s.source for s in val}):

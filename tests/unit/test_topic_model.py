@@ -159,9 +159,21 @@ def test_confident_model_outranks_an_incidental_lexicon_hit() -> None:
 
 def test_lexicon_decides_when_the_model_is_unsure() -> None:
     probs = {"politics": 0.35, "economy-business-finance": 0.4}
-    tags = combine(_tags({"elections": 0.8, "politics": 0.8}), probs)
+    tags = combine(_tags({"elections": 0.8, "politics": 0.8}), probs, lexicon_weight=0.1)
     assert tags.topics[:2] == ["elections", "politics"]
     assert "model:0.35" in tags.evidence["politics"]
+
+
+def test_shipped_ranking_follows_the_model_and_keeps_the_lexicon_topics() -> None:
+    # Model 2026-5: lexicon weight 0 (chosen on validation), so the model's order decides; the
+    # lexicon's finer topics and words stay, in the lower-ranked group.
+    probs = {"politics": 0.35, "economy-business-finance": 0.4}
+    tags = combine(_tags({"elections": 0.8, "politics": 0.8}), probs)
+    assert tags.topics == ["economy-business-finance", "elections", "politics"]
+    assert tags.evidence["elections"] == ["word"]
+    # The model's best topic joins the lexicon's from 0.1 up (was 0.2).
+    assert combine(_tags({"politics": 0.8}), {"sport": 0.15}).topics[0] == "sport"
+    assert combine(_tags({"politics": 0.8}), {"sport": 0.08}).topics == ["politics"]
 
 
 def test_model_fallback_only_above_its_floor() -> None:
