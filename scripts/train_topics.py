@@ -42,6 +42,7 @@ import argparse
 import sys
 import time
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -361,17 +362,50 @@ def main() -> None:
     t0 = time.perf_counter()
     stories = training_stories(args.data)
     val = validation_stories(args.data)
+    print("weights: " + ", ".join(f"{k}={v}" for k, v in SOURCE_WEIGHT.items()), flush=True)
+    fit_and_save(
+        stories,
+        val,
+        weight=np.array([SOURCE_WEIGHT[s.source] for s in stories]) * section_weights(stories),
+        val_weight=section_weights(val),
+        offsets=CLASS_OFFSETS,
+        c=args.c,
+        bits=args.bits,
+        out=args.out,
+        languages=MODEL_LANGUAGES,
+        version=VERSION,
+        started=t0,
+    )
+
+
+def fit_and_save(
+    stories: list[Story],
+    val: list[Story],
+    *,
+    weight: np.ndarray,
+    val_weight: np.ndarray,
+    offsets: dict[str, float],
+    c: float,
+    bits: int,
+    out: Path,
+    languages: Sequence[str],
+    version: str,
+    started: float,
+) -> None:
+    """Fit on ``stories`` (one weight each), Platt-calibrate on ``val`` (shifting each class's
+    intercept by ``offsets``), print the validation top-topic accuracy per source and write
+    the weights file the runtime reads (``pipeline.tag.topic_model.load_model``). The English
+    model's ``main`` and the Arabic one's (``train_topics_ar.py``)."""
     classes = sorted({lab for s in stories for lab in s.labels})
     y, y_val = labels(stories, classes), labels(val, classes)
-    weight = np.array([SOURCE_WEIGHT[s.source] for s in stories]) * section_weights(stories)
-    x, x_val = matrix(stories, args.bits), matrix(val, args.bits)
+    x, x_val = matrix(stories, bits), matrix(val, bits)
     print(f"{len(stories)} training stories, {len(val)} validation, {len(classes)} classes")
-    print("  weights: " + ", ".join(f"{k}={v}" for k, v in SOURCE_WEIGHT.items()), flush=True)
+    print(f"  C={c}, features in {time.perf_counter() - started:.0f} s", flush=True)
 
-    weights, bias = fit(x, y, weight, args.c, known(stories, classes))
+    weights, bias = fit(x, y, weight, c, known(stories, classes))
     raw_val = x_val @ weights + bias
-    a, b_ = platt(raw_val, y_val, section_weights(val))
-    b_ = b_ + np.array([CLASS_OFFSETS.get(c, 0.0) for c in classes], dtype=np.float32)
+    a, b_ = platt(raw_val, y_val, val_weight)
+    b_ = b_ + np.array([offsets.get(k, 0.0) for k in classes], dtype=np.float32)
     cal = 1 / (1 + np.exp(-(a * raw_val + b_)))
     print(f"validation top-topic accuracy: {top_accuracy(cal, y_val):.3f}")
     for src in sorted({s.source for s in val}):
@@ -379,18 +413,18 @@ def main() -> None:
         print(f"  {src}: {top_accuracy(cal[rows], y_val[rows]):.3f} ({rows.sum()})")
 
     np.savez_compressed(
-        args.out,
+        out,
         classes=np.array(classes),
         weights=weights.astype(np.float16),
         bias=bias,
         platt_a=a,
         platt_b=b_,
-        bits=np.array(args.bits),
-        languages=np.array(MODEL_LANGUAGES),
-        version=np.array(VERSION),
+        bits=np.array(bits),
+        languages=np.array(languages),
+        version=np.array(version),
     )
-    size = args.out.stat().st_size / 1e6
-    print(f"wrote {args.out} ({size:.1f} MB) in {time.perf_counter() - t0:.0f} s")
+    size = out.stat().st_size / 1e6
+    print(f"wrote {out} ({size:.1f} MB) in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

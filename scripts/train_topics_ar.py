@@ -48,12 +48,7 @@ from eval_topics_languages import DATASETS, labelled, lead, split_of  # noqa: E4
 from topics_datasets import Story, load_devset, load_sib200  # noqa: E402
 from train_topics import (  # noqa: E402
     _top_level,
-    fit,
-    known,
-    labels,
-    matrix,
-    platt,
-    top_accuracy,
+    fit_and_save,
 )
 
 from pipeline.tag.topic_model import MODEL_PATH, load_model  # noqa: E402
@@ -180,36 +175,20 @@ def main() -> None:
     t0 = time.perf_counter()
     stories = training_stories(args.data, args.sib)
     val = validation_stories(args.data, args.sib)
-    classes = sorted({lab for s in stories for lab in s.labels})
-    y, y_val = labels(stories, classes), labels(val, classes)
-    weight = np.array([SOURCE_WEIGHT[s.source] for s in stories])
-    x, x_val = matrix(stories, args.bits), matrix(val, args.bits)
-    print(f"{len(stories)} training stories, {len(val)} validation, {len(classes)} classes")
-    print(f"  C={args.c}, weights: " + ", ".join(f"{k}={v}" for k, v in SOURCE_WEIGHT.items()))
-    print(f"  features in {time.perf_counter() - t0:.0f} s", flush=True)
-
-    weights, bias = fit(x, y, weight, args.c, known(stories, classes))
-    raw_val = x_val @ weights + bias
-    a, b_ = platt(raw_val, y_val, np.ones(len(val)))
-    cal = 1 / (1 + np.exp(-(a * raw_val + b_)))
-    print(f"validation top-topic accuracy: {top_accuracy(cal, y_val):.3f}")
-    for src in sorted({s.source for s in val}):
-        rows = np.array([s.source == src for s in val])
-        print(f"  {src}: {top_accuracy(cal[rows], y_val[rows]):.3f} ({rows.sum()})")
-
-    np.savez_compressed(
-        args.out,
-        classes=np.array(classes),
-        weights=weights.astype(np.float16),
-        bias=bias,
-        platt_a=a,
-        platt_b=b_,
-        bits=np.array(args.bits),
-        languages=np.array(["ar"]),
-        version=np.array(VERSION),
+    print("weights: " + ", ".join(f"{k}={v}" for k, v in SOURCE_WEIGHT.items()), flush=True)
+    fit_and_save(
+        stories,
+        val,
+        weight=np.array([SOURCE_WEIGHT[s.source] for s in stories]),
+        val_weight=np.ones(len(val)),
+        offsets={},
+        c=args.c,
+        bits=args.bits,
+        out=args.out,
+        languages=["ar"],
+        version=VERSION,
+        started=t0,
     )
-    size = args.out.stat().st_size / 1e6
-    print(f"wrote {args.out} ({size:.1f} MB) in {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":
