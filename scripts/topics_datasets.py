@@ -114,10 +114,11 @@ def label_map(dataset: str) -> dict[str, str | None]:
     return dict(data["datasets"][dataset])
 
 
-def lead(text: str, sentences: int = 2) -> str:
-    """The first sentences of a body: what a feed's description or a wire lead gives."""
+def lead(text: str, sentences: int = 2, ends: re.Pattern[str] = _SENTENCE) -> str:
+    """The first sentences of a body: what a feed's description or a wire lead gives.
+    ``ends`` matches between two sentences (other scripts: ``eval_topics_languages``)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    parts = _SENTENCE.split(" ".join(lines))
+    parts = ends.split(" ".join(lines))
     return " ".join(parts[:sentences])
 
 

@@ -348,10 +348,7 @@ def main() -> None:
         help="override a source's weight (0 leaves it out), to compare on validation",
     )
     args = ap.parse_args()
-    for item in args.weight:
-        name, value = item.split("=")
-        assert name in SOURCE_WEIGHT, f"unknown source {name}"
-        SOURCE_WEIGHT[name] = float(value)
+    override_weights(SOURCE_WEIGHT, args.weight)
     if args.tune:
         tune(args.data, args.tune)
         return
@@ -376,6 +373,14 @@ def main() -> None:
         version=VERSION,
         started=t0,
     )
+
+
+def override_weights(weights: dict[str, float], items: list[str]) -> None:
+    """Apply ``--weight SOURCE=W`` items to a script's source weights (in place)."""
+    for item in items:
+        name, value = item.split("=")
+        assert name in weights, f"unknown source {name}"
+        weights[name] = float(value)
 
 
 def fit_and_save(

@@ -31,7 +31,6 @@ Only the validation part is read to choose anything; ``--tune`` prints the combi
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 import time
 from collections.abc import Callable
@@ -49,6 +48,7 @@ from topics_datasets import Story, load_devset, load_sib200  # noqa: E402
 from train_topics import (  # noqa: E402
     _top_level,
     fit_and_save,
+    override_weights,
 )
 
 from pipeline.tag.topic_model import MODEL_PATH, load_model  # noqa: E402
@@ -103,9 +103,8 @@ def _right(s: Story, topics: list[str], lenient: bool) -> bool:
 def tune(data: Path, sib: Path | None, model_path: Path) -> None:
     """Grid over the combination's constants (``topics.combine``) on the validation stories and
     the dev set's Arabic ``tune`` stories: top-topic accuracy at top level / share without topic,
-    per source; SANAD also lenient (politics desk -> conflict accepted). ``outside`` (the rank
-    weight of a group the model has no class for) is gridded where ``combine`` takes it (with
-    /tmp/ar_integration.patch applied; ``-`` is combine's behaviour without it)."""
+    per source; SANAD also lenient (politics desk -> conflict accepted). ``outside`` is the rank
+    weight of a group the model has no class for (``-``: none, the English rule)."""
     from pipeline.tag.topics import combine, tag_topics_lexicon
 
     model = load_model(model_path)
@@ -132,9 +131,7 @@ def tune(data: Path, sib: Path | None, model_path: Path) -> None:
     print("constants | " + " | ".join(names))
     print("lexicon only | " + cells(lambda s, lex, p: lex.topics), flush=True)
     print("model alone | " + cells(lambda s, lex, p: [max(p, key=p.__getitem__)]), flush=True)
-    outsides: list[float | None] = [None]
-    if "outside" in inspect.signature(combine).parameters:
-        outsides += [1.0, 2.0, 4.0]
+    outsides: list[float | None] = [None, 1.1, 1.2, 1.5, 2.0]  # as docs/topics-model.md lists
     print("lexicon_weight fallback join outside")
     for lw, fb, join, outside in [
         (lw, fb, join, out)
@@ -143,9 +140,9 @@ def tune(data: Path, sib: Path | None, model_path: Path) -> None:
         for join in (0.1, 0.2, 0.3, 0.5)
         for out in outsides
     ]:
-        kw: dict[str, Any] = {"lexicon_weight": lw, "fallback": fb, "join": join}
-        if outside is not None:
-            kw["outside"] = outside
+        kw: dict[str, Any] = {
+            "lexicon_weight": lw, "fallback": fb, "join": join, "outside": outside
+        }  # fmt: skip
 
         def combined(s: Story, lex: TopicTags, p: dict[str, float], kw: Any = kw) -> list[str]:
             return combine(lex, p, **kw).topics
@@ -164,10 +161,7 @@ def main() -> None:
     ap.add_argument("--tune", type=Path, help="only grid the combination for these weights")
     ap.add_argument("--weight", action="append", default=[], metavar="SOURCE=W")
     args = ap.parse_args()
-    for item in args.weight:
-        name, value = item.split("=")
-        assert name in SOURCE_WEIGHT, f"unknown source {name}"
-        SOURCE_WEIGHT[name] = float(value)
+    override_weights(SOURCE_WEIGHT, args.weight)
     if args.tune:
         tune(args.data, args.sib, args.tune)
         return

@@ -99,7 +99,6 @@ class BulkOutcome:
 # must not carry a story id.
 SIGHTING_STORY_REJECTED = "sighting_story_rejected"
 SIGHTING_STORY_MISSING = "sighting_story_missing"
-_MISSING = " (a dead letter not yet replayed, or a deleted index): replay its letter first"
 
 
 def classify(items: list[dict[str, Any]]) -> BulkOutcome:
@@ -141,7 +140,10 @@ def classify(items: list[dict[str, Any]]) -> BulkOutcome:
             reason = f"its story {story} was rejected: {rejected[story]}"
             outcome.rejected.append((i, f"{SIGHTING_STORY_REJECTED}: {reason}"))
         else:
-            reason = f"its story {story} is not indexed{_MISSING}"
+            reason = (
+                f"its story {story} is not indexed (a dead letter not yet replayed, or a"
+                " deleted index): replay its letter first"
+            )
             outcome.rejected.append((i, f"{SIGHTING_STORY_MISSING}: {reason}"))
     outcome.retry.sort()
     outcome.rejected.sort()

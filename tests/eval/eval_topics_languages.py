@@ -54,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_topics_public import evaluate, top_level  # noqa: E402
 from topics_datasets import SIB_LANGS, Story, load_sib200  # noqa: E402
+from topics_datasets import lead as datasets_lead  # noqa: E402
 
 from pipeline.tag.topic_model import MODEL_PATH, TopicModel, load_model  # noqa: E402
 from pipeline.tag.topics import (  # noqa: E402
@@ -136,8 +137,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u06d4])(?:\s+|(?=[^\W\d_]))")
 
 def lead(text: str, sentences: int = 2) -> str:
     """The first sentences of a body, splitting on the sentence ends of fa/ar/ur/ru too."""
-    flat = " ".join(ln.strip() for ln in text.splitlines() if ln.strip())
-    return " ".join(s.strip() for s in _SENTENCE_END.split(flat)[:sentences])
+    return datasets_lead(text, sentences, _SENTENCE_END)
 
 
 def hash_key(raw: Raw) -> str:
