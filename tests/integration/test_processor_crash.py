@@ -33,7 +33,7 @@ ITEMS = 100
 FILLER = "".join(
     f"<p>Paragraph {i} of the council's long report on the river basin, the treaty, the "
     f"dam at Kamal Khan and the quotas for the dry season, as read out on day {i}.</p>"
-    for i in range(1500)
+    for i in range(4000)
 )
 
 
