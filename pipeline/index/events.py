@@ -6,10 +6,13 @@ say much the same (``more_like_this`` over title and summary, or the same ``clus
 and the pure rule (``pipeline.events``) decides which story it joins, also against the
 batch's own earlier stories. No faust state: the dedup state stays small.
 
-Races and lag cost recall, never precision: the batch still in flight and stories not yet
-refreshed are invisible, so two indexer replicas (or two consecutive batches) indexing two
-reports of one event at once can give them two story_ids; a wrong merge needs the rule to
-say yes. If the search fails, every story keeps its own id (logged) and indexing goes on.
+Stories this indexer wrote in the last ``RECENT_S`` seconds are candidates too, from
+memory: the batch still in flight and stories not yet refreshed are invisible to the search
+(the indexer refreshes a busy index every few seconds in a backlog, ``pipeline.index.refresh``).
+A remembered story the search also found counts once. Races between replicas still cost
+recall, never precision: two indexer replicas indexing two reports of one event at once
+can give them two story_ids; a wrong merge needs the rule to say yes. If the search fails,
+every story keeps its own id (logged) and indexing goes on.
 
 Each story's search names only the indices that can hold its candidates (issue 16): the
 years (and the legacy months, where such an index exists) that ``WINDOW`` around its time
@@ -21,14 +24,17 @@ search-idle (the template leaves ``refresh_interval`` unset).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
-from pipeline.events import LEAD_CHARS, THRESHOLD, WINDOW, Report, assign, report
+from pipeline.events import LEAD_CHARS, THRESHOLD, WINDOW, Report, assign, report, score
 from pipeline.index.writer import Writer, make_client, monthly_index, story_time, yearly_index
 from wire.models import Article
 from wire.settings import Settings
@@ -36,6 +42,9 @@ from wire.settings import Settings
 log = logging.getLogger(__name__)
 
 CANDIDATES = 10  # per new story
+RECENT_S = 15.0
+"""How long a written story is a candidate from memory: longer than a refresh can wait
+(``pipeline.index.refresh``: 5 s, then 1 s) and a bulk can take."""
 FIELDS = ["id", "title", "summary", "body", "published_at", "fetched_at", "countries",
           "focus_countries", "places", "cluster_id", "story_id"]  # fmt: skip
 
@@ -55,6 +64,7 @@ class EventGrouper:
         self.prefix = prefix  # the stories' indices are <prefix>-YYYY (pipeline.index.writer)
         self.legacy = legacy  # the monthly indices of the earlier layout that exist
         self.threshold = threshold
+        self._recent: deque[tuple[float, Report]] = deque()  # (when assigned, with its story)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EventGrouper:
@@ -76,9 +86,18 @@ class EventGrouper:
         except (ApiError, TransportError) as exc:
             log.warning("story ids: candidate search failed, each story stands alone: %s", exc)
             candidates = {}
+        now = time.monotonic()
+        while self._recent and self._recent[0][0] < now - RECENT_S:
+            self._recent.popleft()
+        for r in reports:  # the stories written lately that the search cannot see yet
+            found = {c.id for c in candidates.get(r.id, ())}
+            recent = [c for _, c in self._recent if c.id not in found and score(r, c) > 0]
+            if recent:
+                candidates[r.id] = [*candidates.get(r.id, ()), *recent]
         stories = assign(reports, candidates, self.threshold)
-        for a in new:
+        for a, r in zip(new, reports, strict=True):
             a.story_id = stories[a.id]
+            self._recent.append((now, dataclasses.replace(r, story_id=a.story_id)))
 
     def _candidates(self, new: list[Article]) -> dict[str, list[Report]]:
         searches: list[dict[str, Any]] = []

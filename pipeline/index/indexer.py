@@ -14,6 +14,12 @@ non-zero instead of hanging. A commit refused because the group rebalanced meanw
 is given up: the partition's new owner starts from the last commit, and indexing the
 same versions again changes nothing.
 
+Refreshes: the indexer, not Elasticsearch's 1 s interval, decides when the indices it
+wrote are refreshed (``pipeline.index.refresh``): at once after a quiet second, at most
+once a second per index, and in a backlog a little later in proportion to the stories' age.
+The refresh requests run on a thread of their own, beside the bulks; a stopping indexer
+refreshes everything it wrote before it exits.
+
 Pipelined: one bulk request is in flight on a worker thread while the consumer thread
 polls, parses and serializes the next batch, so Elasticsearch and Python work at the
 same time. Each batch commits its own offsets (explicitly, in order) once it is
@@ -42,6 +48,7 @@ from pydantic import ValidationError
 
 from pipeline.index.alerts import AlertHook
 from pipeline.index.events import EventGrouper
+from pipeline.index.refresh import RefreshPlan
 from pipeline.index.writer import BulkOutcome, Writer
 from wire.clients import kafka_client_config
 from wire.metrics import (
@@ -60,9 +67,6 @@ from wire.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REFRESH_AFTER_IDLE_S = 1.0
-"""A bulk sent this long after the previous one asks for a refresh (see ``Indexer._send``)."""
-
 
 class Indexer:
     def __init__(
@@ -76,7 +80,9 @@ class Indexer:
         self.indexed = 0
         self.dead_letters = 0
         self.assigned = 0  # partitions the group gave us, for the readiness check
-        self._last_bulk = -math.inf  # monotonic time of the last bulk sent (see _send)
+        self.refreshes = RefreshPlan()  # when to refresh what it wrote (pipeline.index.refresh)
+        self._refresh_failed: list[list[str]] = []  # from the refresh thread, under the lock
+        self._lock = threading.Lock()
 
     def stop(self) -> None:
         self._stop.set()
@@ -102,11 +108,13 @@ class Indexer:
             max_request_size=s.max_raw_bytes + 2 * 1024 * 1024,
         )
         sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-bulk")
+        # beside the bulks, not behind them: the next bulk need not wait for a refresh
+        refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-refresh")
         inflight: _Batch | None = None  # sent to Elasticsearch, not yet settled
         try:
             while not self._stop.is_set():
                 polled = consumer.poll(
-                    timeout_ms=0 if inflight else int(s.index_batch_seconds * 1000),
+                    timeout_ms=0 if inflight else self._poll_timeout_ms(),
                     max_records=s.index_batch_size,
                 )
                 self.assigned = len(consumer.assignment())
@@ -120,29 +128,62 @@ class Indexer:
                 if not records and inflight is not None:  # nothing more to overlap with
                     self._finish(inflight, consumer, dlq)
                     inflight = None
+                self._refresh_due(refresher)
             if inflight is not None:  # stopping: settle and commit what was sent
                 self._finish(inflight, consumer, dlq)
+            self._refresh_due(refresher, everything=True)
         except _Stopped:
             pass  # not committed: the batch is consumed again after restart
         finally:
             sender.shutdown(wait=True)
+            refresher.shutdown(wait=True)
             if self.alerts is not None:
                 self.alerts.close()
             consumer.close(autocommit=False)
             dlq.close()
 
     def _send(self, operations: list[dict[str, Any] | bytes]) -> BulkOutcome:
-        # The first bulk after a quiet spell asks for its shards' refresh: its stories are
-        # searchable when the bulk returns, not up to a second later (the first story of
-        # a start, a story at light load). Not under load, where refreshes per bulk would
-        # multiply Elasticsearch's segment flushes (bench_es: per bulk 37-39 ms of its CPU
-        # per story against 23-26 at the 1 s interval); at light load the periodic refresh
-        # then finds nothing new, so the count of refreshes stays the same.
-        now = time.monotonic()
-        refresh = now - self._last_bulk >= REFRESH_AFTER_IDLE_S
-        self._last_bulk = now
         with BULK_DURATION.time():
-            return self.writer.send(operations, refresh=refresh)
+            return self.writer.send(operations)
+
+    def _poll_timeout_ms(self) -> int:
+        """The batch wait, or less when a refresh falls due before it ends."""
+        wait = self.settings.index_batch_seconds
+        if (due := self.refreshes.next_due()) is not None:
+            wait = min(wait, max(0.0, due - time.monotonic()))
+        return int(wait * 1000)
+
+    def _written(self, batch: _Batch) -> None:
+        """Tell the refresh plan which indices the settled batch wrote, and how old the
+        youngest story written to each is (from ``fetched_at``)."""
+        now = time.time()
+        ages: dict[str, float] = {}
+        for (_, article), action in zip(batch.pending, batch.operations[::2], strict=True):
+            assert isinstance(action, dict)  # action lines are mappings, sources bytes or docs
+            (meta,) = action.values()
+            born = article.fetched_at or article.processed_at
+            ages[meta["_index"]] = min(ages.get(meta["_index"], math.inf), now - born.timestamp())
+        self.refreshes.written(ages, time.monotonic())
+
+    def _refresh_due(self, refresher: ThreadPoolExecutor, everything: bool = False) -> None:
+        """Send the refreshes that are due (all waiting ones when stopping)."""
+        now = time.monotonic()
+        with self._lock:
+            failed, self._refresh_failed = self._refresh_failed, []
+        for indices in failed:
+            self.refreshes.failed(indices, now)
+        indices = self.refreshes.due(now, everything)
+        if indices:
+            refresher.submit(self._refresh, indices)
+
+    def _refresh(self, indices: list[str]) -> None:
+        try:
+            self.writer.refresh(indices)
+        except (EsConnectionError, ConnectionTimeout, ApiError) as exc:
+            # searchable later (the next try, else the template's backstop interval)
+            log.warning("indexer: refresh of %s failed, tried again: %s", ",".join(indices), exc)
+            with self._lock:
+                self._refresh_failed.append(indices)
 
     def _prepare(self, records: list[ConsumerRecord], dlq: KafkaProducer) -> _Batch:
         STAGE_IN.labels("index").inc(len(records))
@@ -159,6 +200,7 @@ class Indexer:
 
     def _finish(self, batch: _Batch, consumer: KafkaConsumer, dlq: KafkaProducer) -> None:
         self._settle(batch, consumer, dlq)
+        self._written(batch)
         if batch.pending:  # the batch's time per document, from parsing to settled
             per_doc = (time.monotonic() - batch.started) / len(batch.pending)
             for _ in batch.pending:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.index.refresh import BACKSTOP
+
 KEYWORD = {"type": "keyword", "ignore_above": 1024}
 DATE = {"type": "date"}
 
@@ -178,15 +180,16 @@ def index_template(
     """``shards``/``replicas`` come from NEWSWIRE_INDEX_SHARDS/REPLICAS: 0 replicas suits
     one node only (a replica cannot sit beside its primary), a cluster wants 1 or more.
 
-    No ``refresh_interval``: Elasticsearch's default refreshes each second too, but only a
-    shard searched in the last ``index.search.idle.after`` (30 s). An idle shard skips the
-    periodic refresh; the first tick after a write marks one pending and the next search
-    waits for it, so a story is searchable within the second as before. Set explicitly,
-    every yearly index a backfill touched refreshed each second forever: about half of
-    Elasticsearch's CPU per story (issue 16, bench/bench_es.py)."""
+    ``refresh_interval`` is a backstop (``pipeline.index.refresh.BACKSTOP``, 30 s): the
+    indexer refreshes the indices it writes itself, at once for a fresh story and less often
+    in a backlog (``pipeline.index.refresh``); the backstop makes searchable what an indexer
+    acknowledged and then died before refreshing. Left to Elasticsearch (1 s), every index
+    written refreshed each second whatever the stories' age: with the ~20 yearly indices a
+    backfill writes to, about half of Elasticsearch's CPU per story (issue 16)."""
     settings: dict[str, Any] = {
         "number_of_shards": shards,
         "number_of_replicas": replicas,
+        "refresh_interval": BACKSTOP,
     }
     if lifecycle:
         settings["index.lifecycle.name"] = lifecycle

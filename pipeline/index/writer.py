@@ -302,13 +302,20 @@ class Writer:
             operations.append(article.model_dump_json(exclude_none=True).encode()[:-1] + indexed_at)
         return operations
 
-    def send(self, operations: list[dict[str, Any] | bytes], refresh: bool = False) -> BulkOutcome:
+    def send(self, operations: list[dict[str, Any] | bytes]) -> BulkOutcome:
         """One bulk request; each item classified as done, to retry, or rejected.
 
-        ``refresh``: the shards it wrote are refreshed before it returns (the indexer asks
-        for it after a quiet spell only, ``pipeline.index.indexer``)."""
+        No refresh: the indexer refreshes what it wrote on its own schedule
+        (``pipeline.index.refresh``, ``refresh``)."""
         if not operations:
             return BulkOutcome()
         # The NDJSON serializer sends bytes lines as they are; the stubs only know mappings.
-        resp = self.client.bulk(operations=operations, refresh=refresh)  # type: ignore[arg-type]
+        resp = self.client.bulk(operations=operations)  # type: ignore[arg-type]
         return classify(resp["items"])
+
+    def refresh(self, indices: list[str]) -> None:
+        """Make what was written to ``indices`` searchable (one request; a missing index is
+        no error: it may have been deleted meanwhile)."""
+        self.client.indices.refresh(
+            index=",".join(indices), ignore_unavailable=True, allow_no_indices=True
+        )

@@ -1,16 +1,16 @@
 """The same-event search names only the indices that can hold candidates (issue 16), and the
-template leaves ``refresh_interval`` unset so unsearched indices go search-idle."""
+stories written lately are candidates from memory, since the search cannot see them yet."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from pipeline.events import WINDOW
-from pipeline.index.events import EventGrouper, candidate_indices
-from pipeline.index.template import index_template
+from pipeline.index.events import RECENT_S, EventGrouper, candidate_indices
 from pipeline.index.writer import index_at
 from wire.models import Article, SourceRef
 
@@ -79,7 +79,17 @@ def test_each_search_names_its_story_years_not_the_alias() -> None:
     assert all(h["ignore_unavailable"] and h["allow_no_indices"] for h in headers)
 
 
-def test_template_leaves_refresh_interval_unset_for_search_idle() -> None:
-    settings = index_template("news", "news")["template"]["settings"]
-    assert "refresh_interval" not in settings
-    assert "index.refresh_interval" not in settings
+def test_a_story_written_lately_is_a_candidate_from_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [500.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    grouper = EventGrouper(FakeClient(), "news")  # type: ignore[arg-type]
+    when = datetime(2025, 7, 1, 12, tzinfo=UTC)
+    first, second, later = _article("a", when), _article("b", when), _article("c", when)
+    grouper.assign([first])  # written; the search finds nothing (not refreshed yet)
+    grouper.assign([second])
+    assert (first.story_id, second.story_id) == ("a", "a")
+    clock[0] += RECENT_S + 1  # long enough for any refresh: the search's to find, not memory's
+    grouper.assign([later])
+    assert later.story_id == "c"

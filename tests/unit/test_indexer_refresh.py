@@ -1,41 +1,124 @@
-"""The indexer asks for a refresh with the first bulk after a quiet spell, and only then."""
+"""When the indexer refreshes what it wrote (``pipeline.index.refresh``, issue 16): at once
+after a quiet second, at most once a second per index, later in a backlog."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from pipeline.index.indexer import REFRESH_AFTER_IDLE_S, Indexer
-from pipeline.index.writer import BulkOutcome
+from pipeline.index.indexer import Indexer, _Batch
+from pipeline.index.refresh import BACKSTOP, MAX_DELAY_S, RefreshPlan
+from pipeline.index.template import index_template
+from pipeline.index.writer import Writer
+from wire.models import Article, MergeTarget, SourceRef
 from wire.settings import Settings
 
 
-class RecordingWriter:
-    """Stands in for the Elasticsearch writer: records what each bulk asked for."""
+def test_an_index_written_after_a_quiet_second_is_refreshed_at_once() -> None:
+    plan = RefreshPlan()
+    plan.written({"news-2026": 30.0}, now=100.0)  # first write: old stories, still at once
+    assert plan.due(100.0) == ["news-2026"]
+    plan.written({"news-2026": 0.2}, now=101.5)  # 1.5 s later, nothing written between
+    assert plan.due(101.5) == ["news-2026"]
+    assert plan.next_due() is None
+
+
+def test_a_busy_index_is_refreshed_at_most_once_a_second() -> None:
+    plan = RefreshPlan()
+    plan.written({"a": 0.1}, now=10.0)
+    assert plan.due(10.0) == ["a"]
+    plan.written({"a": 0.1}, now=10.2)  # young stories: as soon as a second has passed
+    assert plan.due(10.9) == []
+    assert plan.next_due() == 11.0
+    plan.written({"a": 0.1}, now=10.6)  # a second write does not push it back
+    assert plan.next_due() == 11.0
+    assert plan.due(11.0) == ["a"]
+
+
+def test_in_a_backlog_a_refresh_waits_a_share_of_the_stories_age() -> None:
+    plan = RefreshPlan()
+    plan.written({"a": 8.0, "b": 8.0}, now=0.0)
+    assert plan.due(0.0) == ["a", "b"]
+    plan.written({"a": 8.0, "b": 100.0}, now=0.5)  # stories 8 s old; a day-old replay
+    assert plan.next_due() == 2.5  # a: 0.5 + 0.25 x 8
+    assert plan.due(2.4) == []
+    assert plan.due(2.5) == ["a"]
+    assert plan.due(0.5 + MAX_DELAY_S) == ["b"]  # never more than MAX_DELAY_S
+    plan.written({"a": 8.0}, now=3.0)
+    plan.written({"a": 0.2}, now=3.1)  # a young story pulls the refresh forward
+    assert plan.next_due() == pytest.approx(3.5)  # a second after the last refresh
+
+
+def test_a_failed_refresh_is_tried_again_and_stopping_refreshes_everything() -> None:
+    plan = RefreshPlan()
+    plan.written({"a": 0.0}, now=0.0)
+    assert plan.due(0.0) == ["a"]
+    plan.failed(["a"], now=0.3)
+    assert plan.due(1.2) == []
+    assert plan.due(1.3) == ["a"]
+    plan.written({"a": 60.0, "b": 60.0}, now=1.5)
+    assert plan.due(1.5) == ["b"]
+    assert plan.due(1.6, everything=True) == ["a"]
+    assert plan.next_due() is None
+
+
+def test_the_template_interval_is_only_a_backstop() -> None:
+    settings = index_template("news", "news")["template"]["settings"]
+    assert settings["refresh_interval"] == BACKSTOP == "30s"
+
+
+class RecordingWriter(Writer):
+    """The real writer's bulk body, no cluster: records the refreshes asked for."""
 
     def __init__(self) -> None:
-        self.refreshes: list[bool] = []
+        super().__init__(Settings(), client=object())  # type: ignore[arg-type]
+        self.refreshed: list[list[str]] = []
 
-    def send(self, operations: list[Any], refresh: bool = False) -> BulkOutcome:
-        self.refreshes.append(refresh)
-        return BulkOutcome()
+    def legacy_indices(self) -> frozenset[str]:
+        return frozenset()
+
+    def refresh(self, indices: list[str]) -> None:
+        self.refreshed.append(indices)
 
 
-def test_first_bulk_and_bulks_after_a_quiet_spell_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+class NowExecutor:
+    def submit(self, fn: Any, *args: Any) -> None:
+        fn(*args)
+
+
+def _article(key: str, published: datetime, age: float) -> Article:
+    return Article(
+        id=key, url=f"https://x.example/{key}", title="T", body="B.",
+        source=SourceRef(id="x", name="X", connector="rss"), published_at=published,
+        fetched_at=datetime.now(UTC) - timedelta(seconds=age),
+    )  # fmt: skip
+
+
+def test_the_indexer_refreshes_the_indices_a_batch_wrote(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     writer = RecordingWriter()
-    indexer = Indexer(Settings(), writer=writer)  # type: ignore[arg-type]
+    indexer = Indexer(Settings(), writer=writer)
+    old, new = datetime(2019, 3, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)
+    sighting = _article("s", new, 1.0).model_copy(
+        update={"merged_into": MergeTarget(id="o", story_time=old)}
+    )
 
-    indexer._send([{"index": {}}])  # the first bulk of a start
-    for _ in range(3):  # a burst: bulk after bulk
-        clock[0] += 0.2
-        indexer._send([{"index": {}}])
-    clock[0] += REFRESH_AFTER_IDLE_S + 0.5  # light load: the next bulk comes late
-    indexer._send([{"index": {}}])
-    clock[0] += 0.1
-    indexer._send([{"index": {}}])
+    def settle(articles: list[Article]) -> None:
+        batch = _Batch([(None, a) for a in articles], writer.prepare(articles), {})  # type: ignore[misc]
+        indexer._written(batch)
+        indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
 
-    assert writer.refreshes == [True, False, False, False, True, False]
+    settle([_article("n", new, 1.0), sighting])  # the sighting updates its story's year
+    assert writer.refreshed == [["news-2019", "news-2026"]]
+    clock[0] += 0.3
+    settle([_article("m", new, 20.0)])  # a backlog: 0.25 x 20 s later
+    assert writer.refreshed == [["news-2019", "news-2026"]]
+    assert indexer._poll_timeout_ms() == 1000  # the batch wait; the refresh is 5 s away
+    clock[0] += 5.0
+    assert indexer._poll_timeout_ms() == 0
+    indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
+    assert writer.refreshed[-1] == ["news-2026"]

@@ -1,0 +1,84 @@
+"""When the indexer refreshes the indices it wrote: soon for a fresh story, less often in a backlog.
+
+A refresh makes an index's new documents searchable; each one that finds new documents
+flushes a Lucene segment, 5-15 ms of Elasticsearch's CPU whatever it holds (issue 16,
+``bench/bench_es.py --threads``). With Elasticsearch's own 1 s interval every index written
+refreshes each second: a backfill (or the benchmark's 20-year corpus) writes to ~20 yearly
+indices and pays ~20 refreshes a second, about half of Elasticsearch's CPU per story, even
+while the stories it makes searchable have waited in Kafka for many seconds.
+
+So the indexer decides (the template sets only a backstop interval, ``BACKSTOP``, for
+documents an indexer acknowledged and then died before refreshing):
+
+- an index written after a quiet second (not written since its last refresh, which is at
+  least ``MIN_INTERVAL_S`` old) is refreshed at once: a story at light load, the first of a
+  start, is searchable as soon as its bulk is acknowledged and that refresh returns;
+- otherwise no index is refreshed more than once a ``MIN_INTERVAL_S``, and a refresh may
+  wait ``AGE_SHARE`` of the age of the youngest story waiting for it (from ``fetched_at``),
+  at most ``MAX_DELAY_S``: at a steady light rate stories are young, so that is at once;
+  in a burst, stories that waited 8 s in Kafka wait 2 s more at most, and a busy index
+  refreshes every ~2 s rather than every second.
+
+Pure bookkeeping on a monotonic clock; the indexer issues the refreshes
+(``pipeline.index.indexer``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+MIN_INTERVAL_S = 1.0
+"""An index is refreshed at most once in this many seconds (Elasticsearch's default interval)."""
+AGE_SHARE = 0.25
+"""A refresh adds at most this share of a story's age (fetched to acknowledged)..."""
+MAX_DELAY_S = 5.0
+"""...and at most this many seconds."""
+BACKSTOP = "30s"
+"""The template's ``refresh_interval``: what refreshes an index when no indexer does."""
+
+
+class RefreshPlan:
+    """Which indices are due for a refresh, from the bulks acknowledged and refreshes sent."""
+
+    def __init__(
+        self,
+        min_interval: float = MIN_INTERVAL_S,
+        share: float = AGE_SHARE,
+        max_delay: float = MAX_DELAY_S,
+    ) -> None:
+        self.min_interval = min_interval
+        self.share = share
+        self.max_delay = max_delay
+        self._last: dict[str, float] = {}  # index -> when its last refresh was sent
+        self._due: dict[str, float] = {}  # index written since its last refresh -> when to send one
+
+    def written(self, ages: Mapping[str, float], now: float) -> None:
+        """A bulk was acknowledged: ``ages`` holds each index it wrote and the age in
+        seconds of the youngest story it wrote there."""
+        for index, age in ages.items():
+            last = self._last.get(index, -math.inf)
+            if index not in self._due and now - last >= self.min_interval:
+                due = now  # written after a quiet second: at once
+            else:
+                allowance = min(self.max_delay, self.share * max(0.0, age))
+                due = max(last + self.min_interval, now + allowance)
+            self._due[index] = min(self._due.get(index, math.inf), due)
+
+    def due(self, now: float, everything: bool = False) -> list[str]:
+        """The indices to refresh now (sorted; every waiting one with ``everything``, as
+        when the indexer stops); they count as refreshed at ``now``."""
+        ready = sorted(index for index, at in self._due.items() if everything or at <= now)
+        for index in ready:
+            del self._due[index]
+            self._last[index] = now
+        return ready
+
+    def failed(self, indices: list[str], now: float) -> None:
+        """A refresh of ``indices`` sent at some time failed: try again a second from ``now``."""
+        for index in indices:
+            self._due[index] = min(self._due.get(index, math.inf), now + self.min_interval)
+
+    def next_due(self) -> float | None:
+        """When the next refresh is due (monotonic seconds), or None when nothing waits."""
+        return min(self._due.values(), default=None)
