@@ -92,6 +92,11 @@ BULK_REJECTED = Counter(
     "Documents Elasticsearch refused in a bulk request, by reason (mapping, retry, ...).",
     ["reason"],
 )
+REFRESHES = Counter(
+    "newswire_index_refreshes_total",
+    "Refresh requests the indexer sent for the indices it wrote, by outcome (ok, failed).",
+    ["outcome"],
+)
 INDEXED = Counter(
     "newswire_indexed_documents_total",
     "Documents Elasticsearch acknowledged (new, updated, or already there).",

@@ -57,6 +57,7 @@ from wire.metrics import (
     DEAD_LETTERS,
     FRESHNESS,
     INDEXED,
+    REFRESHES,
     STAGE_DURATION,
     STAGE_IN,
     STAGE_OUT,
@@ -181,9 +182,12 @@ class Indexer:
             self.writer.refresh(indices)
         except (EsConnectionError, ConnectionTimeout, ApiError) as exc:
             # searchable later (the next try, else the template's backstop interval)
+            REFRESHES.labels("failed").inc()
             log.warning("indexer: refresh of %s failed, tried again: %s", ",".join(indices), exc)
             with self._lock:
                 self._refresh_failed.append(indices)
+        else:
+            REFRESHES.labels("ok").inc()
 
     def _prepare(self, records: list[ConsumerRecord], dlq: KafkaProducer) -> _Batch:
         STAGE_IN.labels("index").inc(len(records))

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from elastic_transport import ConnectionError as EsConnectionError
 
 from pipeline.index.indexer import Indexer, _Batch
 from pipeline.index.refresh import BACKSTOP, MAX_DELAY_S, RefreshPlan
 from pipeline.index.template import index_template
 from pipeline.index.writer import Writer
+from wire.metrics import REFRESHES
 from wire.models import Article, MergeTarget, SourceRef
 from wire.settings import Settings
 
@@ -122,3 +124,33 @@ def test_the_indexer_refreshes_the_indices_a_batch_wrote(monkeypatch: pytest.Mon
     assert indexer._poll_timeout_ms() == 0
     indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
     assert writer.refreshed[-1] == ["news-2026"]
+
+
+class FailingWriter(RecordingWriter):
+    def refresh(self, indices: list[str]) -> None:
+        self.refreshed.append(indices)
+        raise EsConnectionError("cluster unreachable")
+
+
+def test_a_failed_refresh_is_counted_and_sent_again_a_second_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [50.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    writer = FailingWriter()
+    indexer = Indexer(Settings(), writer=writer)
+    failed = REFRESHES.labels("failed")._value.get()
+    a = _article("a", datetime(2026, 3, 1, tzinfo=UTC), 0.5)
+    indexer._written(_Batch([(None, a)], writer.prepare([a]), {}))  # type: ignore[list-item]
+    indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
+    assert writer.refreshed == [["news-2026"]]
+    assert REFRESHES.labels("failed")._value.get() == failed + 1
+    clock[0] += 0.5
+    indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
+    assert writer.refreshed == [["news-2026"]]  # not yet: a second after the failure is seen
+    clock[0] += 0.9
+    indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
+    assert writer.refreshed == [["news-2026"]]
+    clock[0] += 0.1
+    indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
+    assert writer.refreshed == [["news-2026"], ["news-2026"]]
