@@ -136,6 +136,7 @@ def _make_app(settings: Settings, taggers: tuple[Tagger, ...] | None) -> faust.A
         # (1 MB) refused the articles of large pages
         config={"max.message.bytes": str(settings.max_raw_bytes + 1024 * 1024)},
     )
+    outputs = InOrder(articles)  # decisions' records, in the order of the decisions
     state = app.Table("dedup-state", default=None, partitions=1)
     _check_store_opens(state, settings.processor_store)
     deduplicator = Deduplicator(state)
@@ -278,9 +279,7 @@ def _make_app(settings: Settings, taggers: tuple[Tagger, ...] | None) -> faust.A
         if indexed is None:
             return None  # a copy already known under this URL: nothing changes
         try:
-            sent: Awaitable[Any] = await articles.send(
-                key=story_of(indexed).encode(), value=indexed.to_json_bytes()
-            )
+            sent = await outputs.send(key=story_of(indexed).encode(), value=indexed.to_json_bytes())
         except Exception as exc:  # refused before it was queued: a dead letter
             await dedup_letter(key, value, exc)
             return None
@@ -310,6 +309,35 @@ def _make_app(settings: Settings, taggers: tuple[Tagger, ...] | None) -> faust.A
             log.info("dedup state: %d expired keys removed", removed)
 
     return app
+
+
+class InOrder:
+    """Queues records on a topic in the order ``send`` is called, however calls interleave.
+
+    aiokafka's ``send`` may suspend before it appends the record to its batch: the first
+    send to a topic whose metadata the producer lacks waits for it (and sleeps its 100 ms
+    back-off when an update already in flight did not ask for that topic), and a full
+    batch waits to drain. Meanwhile a later call that needs no wait appends first. Dedup
+    decisions run one at a time, but their sends overlap (the dedup agent and the
+    extraction actors deciding in-process), so without this a sighting decided after its
+    story could reach ``news.articles`` ahead of it, same key and partition: its URL
+    update then found no story and became a ``sighting_story_missing`` dead letter (seen
+    with the first story of a fresh processor and its print copy). One lock, which asyncio
+    grants in the order it was asked for, makes the appends follow the calls; Kafka keeps
+    one producer's order on a partition. The wait for Kafka's acknowledgement, the
+    returned awaitable, stays outside the lock.
+    """
+
+    def __init__(self, topic: Any) -> None:
+        self.topic = topic
+        self._lock = asyncio.Lock()
+
+    async def send(self, *, key: bytes, value: bytes) -> Awaitable[Any]:
+        # Callers decide and call this with nothing awaited between: a call that finds
+        # the lock taken is queued behind the earlier decisions in this same step.
+        async with self._lock:
+            sent: Awaitable[Any] = await self.topic.send(key=key, value=value)
+        return sent
 
 
 @contextmanager
