@@ -10,8 +10,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,48 @@ class Accounting:
             "dead_letters": len(self.letter_keys) + len(self.letter_payloads),
             "unaccounted": len(missing),
         }
+
+
+class SearchableWatch:
+    """When each story became searchable: a search of the alias every ``every`` seconds
+    for the stories indexed in the last minute, no refresh asked; a story's first sighting
+    less its ``fetched_at`` is its searchable latency (to within ``every``). For steady
+    rounds only: the polling is Elasticsearch work of its own."""
+
+    def __init__(self, settings: Settings, every: float = 0.1) -> None:
+        self.settings, self.every = settings, every
+        self.since = datetime.now(UTC)  # stories fetched before the watch are not counted
+        self.es = Elasticsearch(**elasticsearch_client_options(settings), request_timeout=30)
+        self.seen: dict[str, float] = {}  # story id -> searchable latency, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join()
+        self.es.close()
+        return list(self.seen.values())
+
+    def _watch(self) -> None:
+        query = {"range": {"indexed_at": {"gte": "now-60s"}}}
+        while not self._stop.wait(self.every):
+            try:
+                hits = self.es.options(ignore_status=404).search(
+                    index=self.settings.index_alias, query=query, size=500,
+                    source_includes=["fetched_at"],
+                ).get("hits", {}).get("hits", [])  # fmt: skip
+            except (ApiError, TransportError):
+                continue
+            now = datetime.now(UTC)
+            for hit in hits:
+                if hit["_id"] in self.seen or not hit["_source"].get("fetched_at"):
+                    continue
+                fetched = _when(hit["_source"]["fetched_at"])
+                if fetched >= self.since:
+                    self.seen[hit["_id"]] = (now - fetched).total_seconds()
 
 
 def _seconds(src: dict[str, Any], start: str, end: str) -> float:
