@@ -137,7 +137,7 @@ class Indexer:
             pass  # not committed: the batch is consumed again after restart
         finally:
             sender.shutdown(wait=True)
-            refresher.shutdown(wait=True)
+            refresher.shutdown(wait=True)  # each refresh is one try of at most 10 s
             if self.alerts is not None:
                 self.alerts.close()
             consumer.close(autocommit=False)

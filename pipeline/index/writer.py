@@ -47,6 +47,9 @@ def make_client(settings: Settings) -> Elasticsearch:
     )
 
 
+REFRESH_TIMEOUT_S = 10.0
+
+
 def story_time(article: Article) -> datetime:
     return article.published_at or article.fetched_at or article.processed_at
 
@@ -315,7 +318,9 @@ class Writer:
 
     def refresh(self, indices: list[str]) -> None:
         """Make what was written to ``indices`` searchable (one request; a missing index is
-        no error: it may have been deleted meanwhile)."""
-        self.client.indices.refresh(
+        no error: it may have been deleted meanwhile). One try of at most ``REFRESH_TIMEOUT_S``:
+        the indexer tries a failed refresh again itself, and a stopping indexer must not
+        wait out the client's retries on an unreachable cluster."""
+        self.client.options(request_timeout=REFRESH_TIMEOUT_S, max_retries=0).indices.refresh(
             index=",".join(indices), ignore_unavailable=True, allow_no_indices=True
         )
