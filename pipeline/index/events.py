@@ -18,8 +18,7 @@ Each story's search names only the indices that can hold its candidates (issue 1
 years (and the legacy months, where such an index exists) that ``WINDOW`` around its time
 touches, as the writer names them (``index_at``): one or two shards answer instead of
 every yearly index's (twenty after a twenty-year backfill). Nothing else changes: an index
-outside those years holds no story within the window. An index no search names may go
-search-idle (the template leaves ``refresh_interval`` unset).
+outside those years holds no story within the window.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from elastic_transport import ConnectionError as EsConnectionError
-from elastic_transport import ConnectionTimeout
+from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -180,7 +180,7 @@ class Indexer:
     def _refresh(self, indices: list[str]) -> None:
         try:
             self.writer.refresh(indices)
-        except (EsConnectionError, ConnectionTimeout, ApiError) as exc:
+        except (TransportError, ApiError) as exc:
             # searchable later (the next try, else the template's backstop interval)
             REFRESHES.labels("failed").inc()
             log.warning("indexer: refresh of %s failed, tried again: %s", ",".join(indices), exc)
