@@ -43,7 +43,9 @@ So this consumer:
 * heals a stalled partition every few seconds (:meth:`SafeCommitConsumer.heal_stalls`):
   when no item is in flight anywhere, yet a partition has records past its next offset
   to commit and nothing new was handed to the streams since the previous check, it is
-  sought back to that offset (4., 5.).
+  sought back to that offset (4., 5.). Its offset lookups are its own, bounded
+  (:data:`LOOKUP_SECONDS`, in the consumer's thread too), and it makes none once the
+  worker is stopping: see :class:`StallCheckSkipped`.
 
 At worst an item is processed twice, which the pipeline treats as a replay; never is one
 committed without its result. The rest is faust's: commit intervals, gap folding,
@@ -52,11 +54,31 @@ rebalances.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
+
+LOOKUP_SECONDS = 5.0
+"""How long the stall healer waits for one offset lookup; aiokafka's own bound is the
+request timeout (faust's ``broker_request_timeout``, 90 s)."""
+
+
+class StallCheckSkipped(Exception):
+    """The stall healer made no judgement this time; it looks again at its next check.
+
+    Its offset lookups (end offsets, log starts) are given up after
+    :data:`LOOKUP_SECONDS`, and none is made once the app's stop has begun. A SIGTERM
+    once waited 90 s on one (one run in 40 of ``test_dedup_stream``): in the shutdown
+    rebalance faust closes aiokafka's client (``Consumer.close``), which cancels its
+    metadata task, and a lookup that then needs fresh metadata can only time out
+    (``Failed to get offsets by times in 90000 ms``). The consumer thread, which runs
+    the calls still queued to the end when it stops and keeps the process alive until
+    it ends, was waiting on it. The bound holds in that thread too, not just for the
+    caller: a caller that merely stopped waiting would leave the lookup running there.
+    """
 
 
 def lowest_in_flight(messages: Iterable[Any], tp: TP) -> int | None:
@@ -106,16 +128,17 @@ class SafeCommitConsumer(faust_aiokafka.Consumer):
             super().resume_partitions(held)
 
     async def heal_stalls(self) -> list[TP]:
-        """Seek back the partitions that have stalled (5. above); returns them."""
-        if not (self.flow_active and self.app.flow_control.is_active()) or any(
-            not m.acked for m in self._unacked_messages
-        ):
-            self._suspects.clear()  # busy, or not consuming: nothing can be judged
+        """Seek back the partitions that have stalled (5. above); returns them.
+        Raises :class:`StallCheckSkipped` when a lookup got no answer in time."""
+        consuming = self.flow_active and self.app.flow_control.is_active()
+        busy = any(not m.acked for m in self._unacked_messages)
+        if self.app.should_stop or not consuming or busy:
+            self._suspects.clear()  # busy, stopping, or not consuming: nothing is judged
             return []
         acking = self.app.topics.acks_enabled_for
         active = self._active_partitions or set()
         candidates = [tp for tp in self.assignment() if tp in active and acking(tp.topic)]
-        ends = await self.highwaters(*candidates) if candidates else {}
+        ends = await self._offsets(candidates, end=True) if candidates else {}
         stalled = {
             tp: self._read_offset.get(tp)
             for tp in candidates
@@ -126,7 +149,7 @@ class SafeCommitConsumer(faust_aiokafka.Consumer):
         for tp in healed:
             head = self._head(tp)
             if head is None:  # nothing committed yet: from the log's start
-                head = self._log_start[tp] = (await self.earliest_offsets(tp))[tp]
+                head = self._log_start[tp] = (await self._offsets([tp], end=False))[tp]
             await self.seek(tp, head)
         return healed
 
@@ -192,8 +215,38 @@ class SafeCommitConsumer(faust_aiokafka.Consumer):
         """Read the log start of each partition whose next offset to commit is unknown or
         not acked while later ones are: the one case faust's hole tolerance was for."""
         waiting = [tp for tp, acked in self._acked.items() if acked and self._head(tp) not in acked]
-        if waiting:
-            self._log_start.update(await self.earliest_offsets(*waiting))
+        if waiting and not self.app.should_stop:
+            self._log_start.update(await self._offsets(waiting, end=False))
+
+    async def _offsets(self, tps: list[TP], *, end: bool) -> Mapping[TP, int]:
+        """The end offsets (faust's ``highwaters``) or log starts (``earliest_offsets``)
+        of ``tps`` for the stall checks: given up after :data:`LOOKUP_SECONDS` in the
+        consumer's thread, where the lookup runs, and by the caller; never asked once
+        the worker is stopping. Raises :class:`StallCheckSkipped` instead."""
+        if self.app.should_stop:
+            raise StallCheckSkipped("the worker is stopping")
+        thread = self._thread
+
+        async def lookup() -> Mapping[TP, int]:  # in the consumer thread's loop
+            if end:
+                asked = thread._highwaters(tps)
+            else:
+                asked = thread._ensure_consumer().beginning_offsets(tps)
+            return cast(Mapping[TP, int], await asyncio.wait_for(asked, LOOKUP_SECONDS))
+
+        try:
+            # the caller's bound too: a call still queued when the thread stops
+            # never starts, and a stopped thread never answers
+            offsets: Mapping[TP, int] = await asyncio.wait_for(
+                thread.call_thread(lookup), LOOKUP_SECONDS + 1
+            )
+        except TimeoutError:
+            raise StallCheckSkipped(
+                f"{'end offsets' if end else 'log starts'} of "
+                f"{', '.join(f'{tp.topic}[{tp.partition}]' for tp in tps)}: no answer "
+                f"from Kafka within {LOOKUP_SECONDS:g} s"
+            ) from None
+        return offsets
 
 
 class SafeCommitTransport(faust_aiokafka.Transport):

@@ -47,7 +47,7 @@ from pipeline.dedup.minhash import preload_in_background
 from pipeline.pool import ExtractionPool, extract_raw_timed, extraction_processes
 from pipeline.sightings import story_of
 from pipeline.stream.credentials import broker_credentials
-from pipeline.stream.offsets import SafeCommitConsumer, use_safe_commits
+from pipeline.stream.offsets import SafeCommitConsumer, StallCheckSkipped, use_safe_commits
 from pipeline.stream.tables import PromptTableManager
 from wire.clients import KAFKA_COMPRESSION
 from wire.metrics import DEAD_LETTERS, STAGE_DURATION, STAGE_IN, STAGE_OUT, error_class
@@ -289,12 +289,20 @@ def _make_app(settings: Settings, taggers: tuple[Tagger, ...] | None) -> faust.A
     def stop_extraction(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         pool.close()
 
+    # Until the app's stop cancels it, faust runs this timer during the whole shutdown;
+    # its lookups are bounded and it makes none once the stop has begun (StallCheckSkipped).
     @app.timer(STALL_CHECK_SECONDS)  # type: ignore[untyped-decorator]
     async def heal_stalled_partitions() -> None:
+        if app.should_stop:
+            return
         consumer = cast(SafeCommitConsumer, app.consumer)
         try:
             await consumer.learn_log_starts()
             healed = await consumer.heal_stalls()
+        except StallCheckSkipped as exc:  # a slow lookup: nothing judged, again next time
+            if not app.should_stop:
+                log.warning("stall check skipped: %s", exc)
+            return
         except Exception as exc:  # Kafka unreachable, a rebalance: look again next time
             log.info("stall check skipped: %s: %s", type(exc).__name__, exc)
             return

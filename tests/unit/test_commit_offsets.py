@@ -8,8 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from faust.types import TP
 
+from pipeline.stream import offsets
 from pipeline.stream.offsets import SafeCommitConsumer, lowest_in_flight, split_at
 
 RAW = TP("t.raw", 0)
@@ -90,15 +92,10 @@ def test_log_starts_are_read_only_where_the_head_is_missing() -> None:
     c = consumer([11], committed=10, in_flight=[])
     c._acked[OTHER] = [3]
     c._committed_offset[OTHER] = 3
-    asked: list[TP] = []
-
-    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
-        asked.extend(tps)
-        return dict.fromkeys(tps, 0)
-
-    c.earliest_offsets = earliest_offsets
+    c.app = App(Flag())
+    c._thread = thread = OffsetsThread({RAW: 12, OTHER: 4})
     asyncio.run(c.learn_log_starts())
-    assert asked == [RAW]
+    assert thread.asked == ["start"]  # for RAW only
     assert c._log_start == {RAW: 0}
 
 
@@ -231,7 +228,62 @@ def test_stream_partitions_are_fetched_only_once_the_streams_accept_records() ->
     assert c._active_partitions == set()
 
 
-def stalled_consumer(ends: dict[TP, int], committed: dict[TP, int | None]) -> Any:
+class OffsetsThread:
+    """The consumer thread's offset lookups, each answering after ``delay`` seconds:
+    faust's ``_highwaters`` (aiokafka's ``end_offsets``) and aiokafka's
+    ``beginning_offsets`` as run in that thread, and faust's ``highwaters`` and
+    ``earliest_offsets`` (the same, without a bound of ours) from the app's."""
+
+    def __init__(self, ends: dict[TP, int], delay: float = 0.0) -> None:
+        self.ends, self.delay = ends, delay
+        self.asked: list[str] = []
+        self.cancelled = 0  # lookups given up in the thread itself
+
+    def assignment(self) -> set[TP]:
+        return set(self.ends)
+
+    async def call_thread(self, fun: Any, *args: Any) -> Any:
+        return await fun(*args)
+
+    def _ensure_consumer(self) -> OffsetsThread:  # aiokafka's consumer, for the fake
+        return self
+
+    async def _answer(self, kind: str, tps: Any, value: Any) -> dict[TP, int]:
+        self.asked.append(kind)
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return {tp: value(tp) for tp in tps}
+
+    async def _highwaters(self, tps: list[TP]) -> dict[TP, int]:
+        return await self._answer("end", tps, self.ends.__getitem__)
+
+    async def beginning_offsets(self, tps: list[TP]) -> dict[TP, int]:
+        return await self._answer("start", tps, lambda tp: 0)
+
+    async def highwaters(self, *tps: TP) -> dict[TP, int]:
+        return await self._highwaters(list(tps))
+
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return await self.beginning_offsets(list(tps))
+
+
+class App:
+    def __init__(self, flow: Flag) -> None:
+        self.flow_control = flow
+        self.should_stop = False  # mode.Service: set once the app's stop has begun
+
+    class topics:
+        @staticmethod
+        def acks_enabled_for(topic: str) -> bool:
+            return True
+
+
+def stalled_consumer(
+    ends: dict[TP, int], committed: dict[TP, int | None], delay: float = 0.0
+) -> Any:
     c: Any = object.__new__(SafeCommitConsumer)
     c._suspects = {}
     c._log_start = {}
@@ -242,24 +294,15 @@ def stalled_consumer(ends: dict[TP, int], committed: dict[TP, int | None]) -> An
     c._unacked_messages = set()
     c.flow_active = True
     c.sought = []
-
-    class Topics:
-        @staticmethod
-        def acks_enabled_for(topic: str) -> bool:
-            return True
-
     flow = Flag()
     flow.set()
-    c.app = type("App", (), {"topics": Topics, "flow_control": flow})()
-    c._thread = type("Thread", (), {"assignment": lambda self: set(ends)})()
-
-    async def highwaters(*tps: TP) -> dict[TP, int]:
-        return {tp: ends[tp] for tp in tps}
+    c.app = App(flow)
+    c._thread = OffsetsThread(ends, delay)
 
     async def seek(tp: TP, offset: int) -> None:
         c.sought.append((tp, offset))
 
-    c.highwaters, c.seek = highwaters, seek
+    c.seek = seek
     return c
 
 
@@ -272,11 +315,6 @@ def test_a_stalled_partition_is_sought_back_on_the_second_idle_check() -> None:
 
 def test_a_stalled_partition_with_nothing_committed_is_sought_to_its_log_start() -> None:
     c = stalled_consumer({RAW: 2}, {RAW: None})
-
-    async def earliest_offsets(*tps: TP) -> dict[TP, int]:
-        return dict.fromkeys(tps, 0)
-
-    c.earliest_offsets = earliest_offsets
     asyncio.run(c.heal_stalls())
     assert asyncio.run(c.heal_stalls()) == [RAW]
     assert c.sought == [(RAW, 0)]
@@ -292,3 +330,39 @@ def test_progress_or_work_in_flight_is_not_a_stall() -> None:
     assert asyncio.run(c.heal_stalls()) == []
     assert asyncio.run(c.heal_stalls()) == []
     assert c.sought == []
+
+
+def test_a_slow_offset_lookup_is_given_up_and_judged_at_a_later_check(monkeypatch: Any) -> None:
+    # A SIGTERM once waited 90 s (aiokafka's request timeout) on the healer's lookup:
+    # faust's close() in the shutdown rebalance had cancelled aiokafka's metadata task,
+    # so the lookup could only time out. Bounded in the consumer's thread itself, so the
+    # thread's stop (which runs queued calls to the end) cannot wait on it either.
+    monkeypatch.setattr(offsets, "LOOKUP_SECONDS", 0.05)
+    c = stalled_consumer({RAW: 2}, {RAW: None}, delay=3600)
+
+    async def check() -> list[TP]:  # the old code waited here for the hour
+        return await asyncio.wait_for(c.heal_stalls(), 2)
+
+    with pytest.raises(offsets.StallCheckSkipped, match="no answer"):
+        asyncio.run(check())
+    c._acked[RAW] = [1]  # the head (0) not acked: its log start is asked for
+    with pytest.raises(offsets.StallCheckSkipped):
+        asyncio.run(asyncio.wait_for(c.learn_log_starts(), 2))
+    assert c._thread.cancelled == 2  # given up in the thread, not left running there
+    assert c.sought == [] and c._log_start == {}
+    # the broker answers again: the stall is still healed, two checks later
+    c._thread.delay = 0
+    assert asyncio.run(c.heal_stalls()) == []
+    assert asyncio.run(c.heal_stalls()) == [RAW]
+    assert c.sought == [(RAW, 0)]
+
+
+def test_no_stall_check_once_the_worker_is_stopping() -> None:
+    c = stalled_consumer({RAW: 2}, {RAW: None})
+    c._acked[RAW] = [1]  # the head (0) not acked: learn_log_starts would ask for it
+    asyncio.run(c.heal_stalls())  # a suspect
+    c.app.should_stop = True  # SIGTERM: the app's stop has begun
+    assert asyncio.run(c.heal_stalls()) == []
+    asyncio.run(c.learn_log_starts())
+    assert c._thread.asked == ["end"]  # the check before the stop only
+    assert c.sought == [] and c._log_start == {}
