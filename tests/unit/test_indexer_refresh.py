@@ -28,16 +28,21 @@ def test_an_index_written_after_a_quiet_second_is_refreshed_at_once() -> None:
     assert plan.next_due() is None
 
 
-def test_a_busy_index_is_refreshed_at_most_once_a_second() -> None:
+def test_a_busy_index_is_refreshed_at_most_once_a_second_or_twice_for_fresh_stories() -> None:
     plan = RefreshPlan()
-    plan.written({"a": 0.1}, now=10.0)
+    plan.written({"a": 3.0}, now=10.0)
     assert plan.due(10.0) == ["a"]
-    plan.written({"a": 0.1}, now=10.2)  # young stories: as soon as a second has passed
+    plan.written({"a": 3.0}, now=10.2)  # stories a few seconds old: once a second at most
     assert plan.due(10.9) == []
     assert plan.next_due() == 11.0
-    plan.written({"a": 0.1}, now=10.6)  # a second write does not push it back
+    plan.written({"a": 3.0}, now=10.6)  # a second write does not push it back
     assert plan.next_due() == 11.0
     assert plan.due(11.0) == ["a"]
+    plan.written({"a": 0.1}, now=11.1)  # fresh stories (steady live traffic): every 0.5 s
+    assert plan.next_due() == 11.5
+    assert plan.due(11.5) == ["a"]
+    plan.written({"a": 0.1}, now=12.2)  # after a quiet half second: at once
+    assert plan.due(12.2) == ["a"]
 
 
 def test_in_a_backlog_a_refresh_waits_a_share_of_the_stories_age() -> None:
@@ -50,8 +55,9 @@ def test_in_a_backlog_a_refresh_waits_a_share_of_the_stories_age() -> None:
     assert plan.due(2.5) == ["a"]
     assert plan.due(0.5 + MAX_DELAY_S) == ["b"]  # never more than MAX_DELAY_S
     plan.written({"a": 8.0}, now=3.0)
-    plan.written({"a": 0.2}, now=3.1)  # a young story pulls the refresh forward
-    assert plan.next_due() == pytest.approx(3.5)  # a second after the last refresh
+    assert plan.next_due() == pytest.approx(5.0)
+    plan.written({"a": 0.2}, now=3.1)  # a fresh story pulls the refresh forward
+    assert plan.next_due() == pytest.approx(3.15)
 
 
 def test_a_failed_refresh_is_tried_again_and_stopping_refreshes_everything() -> None:
