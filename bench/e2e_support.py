@@ -110,6 +110,7 @@ class Roles:
         self.logdir = logdir
         self.pyspy = pyspy
         self.started = time.monotonic()
+        self.started_wall = time.time()  # the same instant, for documents' timestamps
         for name, argv in argvs.items():
             # the venv's console script, as deployed: each extraction process re-runs it
             # as __mp_main__ (spawn), a start-up cost ``python -m newswire`` would hide
@@ -216,6 +217,8 @@ class Accounting:
                 # the two legs: connector to extraction done, then dedup, Kafka, indexer
                 "to_processed_s": _seconds(src, "fetched_at", "processed_at"),
                 "to_indexed_s": _seconds(src, "processed_at", "indexed_at"),
+                "indexed_at": (_when(src["indexed_at"]).timestamp()
+                               if src.get("indexed_at") else None),
             })  # fmt: skip
         return out
 

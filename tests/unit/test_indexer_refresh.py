@@ -3,6 +3,7 @@ after a quiet second, at most once a second per index, later in a backlog."""
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,7 +47,7 @@ def test_a_busy_index_is_refreshed_at_most_once_a_second_or_twice_for_fresh_stor
 
 
 def test_in_a_backlog_a_refresh_waits_a_share_of_the_stories_age() -> None:
-    plan = RefreshPlan()
+    plan = RefreshPlan(quiet=math.inf)  # the writes go on (the quiet rule: next test)
     plan.written({"a": 8.0, "b": 8.0}, now=0.0)
     assert plan.due(0.0) == ["a", "b"]
     plan.written({"a": 8.0, "b": 100.0}, now=0.5)  # stories 8 s old; a day-old replay
@@ -58,6 +59,32 @@ def test_in_a_backlog_a_refresh_waits_a_share_of_the_stories_age() -> None:
     assert plan.next_due() == pytest.approx(5.0)
     plan.written({"a": 0.2}, now=3.1)  # a fresh story pulls the refresh forward
     assert plan.next_due() == pytest.approx(3.15)
+
+
+def test_once_the_writes_stop_every_waiting_index_is_refreshed_within_its_spacing() -> None:
+    plan = RefreshPlan()
+    plan.written({"a": 20.0, "b": 20.0}, now=0.0)  # a burst's first bulk: at once
+    assert plan.due(0.0) == ["a", "b"]
+    for step in range(1, 10):  # stories 20 s old keep coming every 0.2 s
+        plan.written({"a": 20.0, "b": 20.0} if step < 5 else {"a": 20.0}, now=0.2 * step)
+        assert plan.due(0.2 * step) == []  # the refresh may wait 5 s (a quarter of 20 s)...
+    assert plan.next_due() == pytest.approx(2.3)  # ...but nothing came after the bulk at 1.8
+    assert plan.due(2.29) == []
+    assert plan.due(2.3) == ["a", "b"]
+    assert plan.next_due() is None
+    # the spacing still holds: a write just after a refresh waits for its second
+    plan.written({"a": 20.0}, now=2.4)
+    assert plan.next_due() == pytest.approx(3.3)
+    assert plan.due(3.29) == []
+    assert plan.due(3.3) == ["a"]
+    # and the quiet time moves with each write: no refresh while they keep coming
+    plan.written({"a": 20.0}, now=5.0)
+    assert plan.due(5.0) == ["a"]  # written after a quiet second: at once
+    for step in range(1, 7):  # a bulk every 0.4 s from 5.4 to 7.4
+        plan.written({"a": 20.0}, now=5.0 + 0.4 * step)
+        assert plan.due(5.0 + 0.4 * step + 0.39) == []
+    assert plan.next_due() == pytest.approx(7.9)
+    assert plan.due(7.9) == ["a"]
 
 
 def test_a_failed_refresh_is_tried_again_and_stopping_refreshes_everything() -> None:
@@ -123,10 +150,11 @@ def test_the_indexer_refreshes_the_indices_a_batch_wrote(monkeypatch: pytest.Mon
     settle([_article("n", new, 1.0), sighting])  # the sighting updates its story's year
     assert writer.refreshed == [["news-2019", "news-2026"]]
     clock[0] += 0.3
-    settle([_article("m", new, 20.0)])  # a backlog: 0.25 x 20 s later
+    settle([_article("m", new, 20.0)])  # a backlog: may wait 0.25 x 20 s...
     assert writer.refreshed == [["news-2019", "news-2026"]]
-    assert indexer._poll_timeout_ms() == 1000  # the batch wait; the refresh is 5 s away
-    clock[0] += 5.0
+    # ...but nothing more is written: due as soon as the index's second is up
+    assert indexer._poll_timeout_ms() == 700
+    clock[0] += 0.7
     assert indexer._poll_timeout_ms() == 0
     indexer._refresh_due(NowExecutor())  # type: ignore[arg-type]
     assert writer.refreshed[-1] == ["news-2026"]
