@@ -92,8 +92,10 @@ def test_a_long_article_is_extracted_once_in_fast_mode(monkeypatch: pytest.Monke
 @pytest.mark.parametrize(
     "html",
     [
-        # short: readability or jusText might find more
-        f"<html><body><article><p>{STORY[:300]}</p></article></body></html>",
+        # short, on a page with much more text: readability or jusText might find more
+        f"<html><body><article><p>{STORY[:300]}</p></article>"
+        + "".join(f"<div><p>Another text of the page, number {i}.</p></div>" for i in range(60))
+        + "</body></html>",
         # a list of short lines: a menu where the story should be
         "<html><body><article>"
         + "".join(f"<p>Section {i} of the site</p>" for i in range(120))
@@ -110,13 +112,25 @@ def test_a_doubtful_fast_result_gets_the_full_cascade(
     assert calls == [True, False]
 
 
+def test_a_short_text_that_is_most_of_its_page_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _calls(monkeypatch)
+    html = f"<html><head><title>Brief</title></head><body><p>{STORY[:300]}</p></body></html>"
+    tree = parse_html(html)
+    assert tree is not None
+    doc = run_trafilatura(tree, "https://site.example/brief")
+    assert calls == [True]  # a brief: nothing else on the page for the full cascade to find
+    assert doc is not None and doc.text.startswith(STORY[:40])
+
+
 def test_one_flattened_line_is_doubtful() -> None:
     class Doc:
         text = "x" * (body.FULL_CASCADE_MAX_LINE + 1)
 
-    assert body._doubtful(Doc())
+    page = parse_html("<html><body><p>text</p></body></html>")
+    assert page is not None
+    assert body._doubtful(Doc(), page)
     Doc.text = "\n".join(["y" * 300] * 10)
-    assert not body._doubtful(Doc())
+    assert not body._doubtful(Doc(), page)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
