@@ -15,8 +15,8 @@ The chain, each step only when the previous one gave nothing plausible:
    It runs ``fast`` first (no readability/jusText comparison, a third of the cost) and
    the full cascade only when that result is doubtful (:func:`_doubtful`: under 1,500
    characters on a page holding four times as much text or more, mostly short lines, or
-   one flattened line): the comparison extractors only ever win there. On the fundus pages the whole stage went from F1 0.963 (full
-   cascade always) to 0.965, trafilatura's snippet sets and the goose3/newspaper4k
+   one flattened line): the comparison extractors only ever win there. On the fundus
+   pages the whole stage went from F1 0.963 (full cascade always) to 0.965, trafilatura's snippet sets and the goose3/newspaper4k
    pages unchanged; about one page in nine (more for CJK, whose stories are shorter in
    characters) takes the second run.
 2. ``trafilatura-baseline``: trafilatura's own simpler extractor (JSON-LD articleBody,
