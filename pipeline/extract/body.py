@@ -19,7 +19,8 @@ The chain, each step only when the previous one gave nothing plausible:
    pages the whole stage went from F1 0.963 (full cascade always) to 0.965,
    trafilatura's snippet sets and the goose3/newspaper4k pages unchanged; about one
    page in nine of the fundus pages (more for CJK, whose stories are shorter in
-   characters) and one in seven of the whole corpus takes the second run.
+   characters) and 104 of the 570 pages of the whole corpus (136 before that rule) take
+   the second run.
 2. ``trafilatura-baseline``: trafilatura's own simpler extractor (JSON-LD articleBody,
    ``<article>``, then all ``<p>``), for pages the main cascade rejected.
 3. ``feed``: the feed's own content or summary, supplied by the caller.
