@@ -17,8 +17,9 @@ connectors``, ``newswire processor`` and ``newswire indexer`` as three processes
   of each newswire process tree (``/proc``: the process, its live children, and the
   children it reaped) and of the Kafka and Elasticsearch JVMs (their pids from the stack
   manager; the JVMs' idle rate measured just before is subtracted, as other work shares
-  them), the time to the first story searchable, and freshness (``indexed_at -
-  fetched_at`` of the documents) p50/p90/p99.
+  them), the time to the first story searchable, the last story's wait from its
+  ``indexed_at`` to searchable (a refresh the round waits for), and freshness
+  (``indexed_at - fetched_at`` of the documents) p50/p90/p99.
 - steady (``--steady``): the feeds reveal new pages at half the burst's rate, after a
   warm-up page; freshness p50/p90/p99 of those pages, and when each became searchable
   (a search of the alias every 0.1 s for the stories indexed lately, no refresh asked:
