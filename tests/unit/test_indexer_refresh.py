@@ -1,5 +1,6 @@
 """When the indexer refreshes what it wrote (``pipeline.index.refresh``, issue 16): at once
-after a quiet second, at most once a second per index, later in a backlog."""
+after a quiet second, at most once a second per index, later in a backlog, at once when
+the writes stop."""
 
 from __future__ import annotations
 
