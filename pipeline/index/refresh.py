@@ -71,7 +71,7 @@ class RefreshPlan:
         self.quiet = quiet
         self._last: dict[str, float] = {}  # index -> when its last refresh was sent
         self._due: dict[str, float] = {}  # index written since its last refresh -> when to send one
-        self._earliest: dict[str, float] = {}  # waiting index -> when its spacing allows one
+        self._earliest: dict[str, float] = {}  # the same indices -> when their spacing allows one
         self._last_write = -math.inf  # when the last bulk was acknowledged
 
     def written(self, ages: Mapping[str, float], now: float) -> None:
@@ -92,7 +92,7 @@ class RefreshPlan:
 
     def _when(self, index: str) -> float:
         """When a waiting index is due: its own time, or sooner once the writes stop."""
-        quiet_at = max(self._last_write + self.quiet, self._earliest.get(index, -math.inf))
+        quiet_at = max(self._last_write + self.quiet, self._earliest[index])
         return min(self._due[index], quiet_at)
 
     def due(self, now: float, everything: bool = False) -> list[str]:
@@ -101,7 +101,7 @@ class RefreshPlan:
         ready = sorted(index for index in self._due if everything or self._when(index) <= now)
         for index in ready:
             del self._due[index]
-            self._earliest.pop(index, None)
+            del self._earliest[index]
             self._last[index] = now
         return ready
 
