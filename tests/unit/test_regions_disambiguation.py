@@ -30,6 +30,54 @@ def test_georgia_next_to_us_states() -> None:
     assert countries(None, "Storms hit Florida, Alabama and Georgia overnight.") == ["US"]
 
 
+# A town qualified by its state or country: the qualifier picks the namesake.
+def test_a_town_and_its_state() -> None:
+    tags = tag_regions(None, "Heavy rain flooded streets in Paris, Texas, on Monday.")
+    assert tags.countries == ["US"]  # not France, whatever Paris's prominence
+    assert tags.subdivisions == ["US-TX"]
+    assert [(p.name, p.country) for p in tags.places] == [("Paris", "US"), ("Texas", "US")]
+    assert countries(None, "A fire broke out in Moscow, Idaho, overnight.") == ["US"]
+    assert countries(None, "Snow closed roads around London, Ontario.") == ["CA"]
+
+
+def test_the_qualifier_reads_as_the_towns_country() -> None:
+    # Georgia the state beside a US town, the country beside Tbilisi
+    tags = tag_regions(None, "Fans gathered in Athens, Georgia, for the game.")
+    assert tags.countries == ["US"]
+    assert tags.subdivisions == ["US-GA"]
+    assert countries(None, "He flew from Tbilisi, Georgia, to Yerevan.") == ["GE", "AM"]
+
+
+def test_a_town_and_state_back_each_other() -> None:
+    # "Virginia" alone is weak (a given name), a small Alexandria loses to Egypt's: together
+    # each names the other's country
+    tags = tag_regions(None, "Officials in Alexandria, Virginia, closed the road.")
+    assert tags.countries == ["US"]
+    assert tags.subdivisions == ["US-VA"]
+
+
+def test_lists_are_not_qualifiers() -> None:
+    assert countries(None, "Ministers from Georgia, Armenia and Azerbaijan met.") == [
+        "GE",
+        "AM",
+        "AZ",
+    ]
+    assert set(countries(None, "Talks were held in Paris, London and Berlin.")) == {
+        "FR",
+        "GB",
+        "DE",
+    }
+    assert countries(None, "Protests spread to Paris, France, on Saturday.") == ["FR"]
+    # a town and a country name inside a longer run of places: not Athens, Georgia
+    for text in (
+        "Envoys travelled to Athens, Georgia and Armenia.",
+        "Envoys travelled to Rome, Athens, Georgia, Armenia.",
+        "Envoys travelled to Rome, Athens, Georgia.",  # the run may be a list: left alone
+    ):
+        places = [(p.name, p.country) for p in tag_regions(None, text).places]
+        assert ("Athens", "GR") in places, text
+
+
 # Jordan: the country, or a person.
 def test_jordan_the_player() -> None:
     assert countries(None, "Michael Jordan scored 38 points for the Bulls.") == []

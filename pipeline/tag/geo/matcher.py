@@ -21,6 +21,8 @@ from pipeline.tag.geo.text import (
 
 PLACE_KINDS = frozenset({Kind.COUNTRY, Kind.CAPITAL, Kind.CITY, Kind.SUBDIVISION})
 TITLE, LEAD, BODY = 0, 1, 2
+_COMMAS = frozenset({",", "،"})  # Latin and Arabic-script commas
+COORDINATORS = frozenset({"and", "or", "&", "и", "или", "و", "یا", "اور"})
 
 
 @dataclass(slots=True)
@@ -33,6 +35,7 @@ class Mention:
     person: bool = False
     spread: bool = False  # a town read as a person here is that person elsewhere in the story
     venue: bool = False  # "in Doha": the place where it happened, not an actor
+    qualified: bool = False  # a town and its state or country, each naming the other's country
 
 
 def lookup_keys(gaz: Gazetteer, tokens: Tokens) -> list[str]:
@@ -162,6 +165,55 @@ def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention])
                 m.entries = [e for e in m.entries if gaz.entries[e].kind not in PLACE_KINDS]
         _prefer_city_or_subdivision(gaz, m, prev, nxt)
         m.venue = m.start > 0 and tokens[m.start - 1].key in gaz.venue_words
+    _apply_qualifiers(gaz, tokens, mentions)
+
+
+def _apply_qualifiers(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention]) -> None:
+    """A town qualified by its state or country: "Paris, Texas", "Athens, Georgia", "London,
+    Ontario". When a town's name is followed by a comma and a state or country name, and some
+    of the town's readings lie in a country the qualifier can name, both keep only the readings
+    of those countries, however prominent a namesake elsewhere (Paris, France; Georgia, the
+    country). A country name followed by another ("Georgia, Armenia") is a list, not this, and
+    so is a pair inside a longer run of places ("Athens, Georgia and Armenia"). The two
+    agreeing is evidence enough: a reading weak alone ("Virginia" is also a given name)
+    counts here."""
+    by_start = {m.start: m for m in mentions if m.entries}
+    by_end = {m.end: m for m in mentions if m.entries}
+
+    def comma_after(i: int) -> bool:  # between token i and the next
+        return i < len(tokens.gaps) and tokens.gaps[i].strip() in _COMMAS
+
+    def listed_after(q: Mention) -> bool:
+        if q.end in by_start and comma_after(q.end - 1):
+            return True
+        return q.end < len(tokens) and tokens.keys[q.end] in COORDINATORS and q.end + 1 in by_start
+
+    for m in mentions:
+        q = by_start.get(m.end)
+        if q is None or not m.entries or not comma_after(m.end - 1):
+            continue
+        if (m.start in by_end and comma_after(m.start - 1)) or listed_after(q):
+            continue
+        towns = [gaz.entries[e] for e in m.entries]
+        if any(e.kind is Kind.COUNTRY for e in towns):
+            continue
+        town_countries = {e.country for e in towns if e.kind in (Kind.CITY, Kind.CAPITAL)}
+        named = {
+            gaz.entries[e].country
+            for e in q.entries
+            if gaz.entries[e].kind in (Kind.SUBDIVISION, Kind.COUNTRY)
+        }
+        both = town_countries & named
+        if not both or (both == town_countries and both == named):
+            continue
+        m.entries = [e for e in m.entries if gaz.entries[e].country in both]
+        q.entries = [
+            e
+            for e in q.entries
+            if gaz.entries[e].country in both
+            and gaz.entries[e].kind in (Kind.SUBDIVISION, Kind.COUNTRY)
+        ]
+        m.qualified = q.qualified = True
 
 
 def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None) -> bool:

@@ -23,7 +23,7 @@ from pipeline.tag.geo.gazetteer import (
     Gazetteer,
     Kind,
 )
-from pipeline.tag.geo.matcher import Mention
+from pipeline.tag.geo.matcher import COORDINATORS, Mention
 from pipeline.tag.geo.sources import context, read_tsv
 from pipeline.tag.geo.text import Tokens, is_cyrillic, key
 
@@ -45,7 +45,6 @@ DATELINE_WEIGHT = 2.0
 lead. Not more: a Washington dateline often heads a story about somewhere else."""
 WEAK_FACTOR = 0.5
 EVIDENCE_CAP = 3.0
-COORDINATORS = frozenset({"and", "or", "&", "и", "или", "و", "یا", "اور"})
 TOWN_KINDS = frozenset({Kind.CITY, Kind.CAPITAL})
 
 
@@ -163,6 +162,8 @@ def resolve(
 
     def entries_of(idx: int) -> list[Entry]:
         found = [gaz.entries[e] for e in live[idx].entries]
+        if live[idx].qualified:  # "Alexandria, Virginia": the pair backs each other
+            return [replace(e, weak=False) if e.weak else e for e in found]
         return [replace(e, weak=True) for e in found] if idx in word_like else found
 
     evidence: dict[str, float] = defaultdict(float)
