@@ -78,6 +78,22 @@ def test_lists_are_not_qualifiers() -> None:
         assert ("Athens", "GR") in places, text
 
 
+# A country named as an actor does not pull a city's name to a small namesake in it.
+def test_a_country_as_actor_does_not_move_a_city_abroad() -> None:
+    tags = tag_regions(None, "US and Russian diplomats met in Geneva on Tuesday.")
+    assert ("Geneva", "CH") in [(p.name, p.country) for p in tags.places]
+    tags = tag_regions(None, "American fans filled the stadium in Rotterdam.")
+    assert set(tags.countries) == {"US", "NL"}
+    tags = tag_regions(None, "A US citizen was detained in Alexandria, prosecutors in Cairo said.")
+    assert ("Alexandria", "EG") in [(p.name, p.country) for p in tags.places]
+
+
+def test_a_town_or_state_of_the_country_still_picks_its_namesake() -> None:
+    tags = tag_regions(None, "The plant in Birmingham employs 300 people, Alabama officials said.")
+    assert tags.countries == ["US"]
+    assert ("Birmingham", "US") in [(p.name, p.country) for p in tags.places]
+
+
 # Jordan: the country, or a person.
 def test_jordan_the_player() -> None:
     assert countries(None, "Michael Jordan scored 38 points for the Bulls.") == []

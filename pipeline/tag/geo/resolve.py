@@ -46,6 +46,8 @@ lead. Not more: a Washington dateline often heads a story about somewhere else."
 WEAK_FACTOR = 0.5
 EVIDENCE_CAP = 3.0
 TOWN_KINDS = frozenset({Kind.CITY, Kind.CAPITAL})
+LOCAL_KINDS = frozenset({Kind.CITY, Kind.CAPITAL, Kind.SUBDIVISION})
+NAMESAKE_RATIO = 5  # a town this many times smaller than its namesake needs local evidence
 
 
 @cache
@@ -167,6 +169,7 @@ def resolve(
         return [replace(e, weak=True) for e in found] if idx in word_like else found
 
     evidence: dict[str, float] = defaultdict(float)
+    local: dict[str, float] = defaultdict(float)  # of towns and subdivisions only
     readings: dict[int, Reading] = {}
 
     def read(idx: int, entry: Entry, counts: bool) -> None:
@@ -177,6 +180,8 @@ def resolve(
         readings[idx] = Reading(entry, m.zone, m.start, m.venue, text)
         if counts and entry.country:
             evidence[entry.country] += readings[idx].weight
+            if entry.kind in LOCAL_KINDS:
+                local[entry.country] += readings[idx].weight
 
     # Pass 1: names that can only mean places in one country.
     for idx, m in enumerate(live):
@@ -197,7 +202,7 @@ def resolve(
             if chosen is not None and chosen.weak:
                 chosen = replace(chosen, weak=False)  # the story chose it: no longer weak
         else:
-            chosen = _by_namesakes(entries, evidence)
+            chosen = _by_namesakes(entries, evidence, local)
         if chosen is not None:
             read(idx, chosen, counts=not chosen.weak)
     # Pass 3: weak names, only where their country already has evidence.
@@ -236,14 +241,20 @@ def _by_evidence(entries: list[Entry], evidence: dict[str, float]) -> Entry | No
     )
 
 
-def _by_namesakes(entries: list[Entry], evidence: dict[str, float]) -> Entry | None:
+def _by_namesakes(
+    entries: list[Entry], evidence: dict[str, float], local: dict[str, float]
+) -> Entry | None:
     """Same name, several countries. The story's evidence decides between strong readings and
     weak ones of a real size (Valencia, Spain is "weak" only because "valencia" is a word); a
     small weak namesake (Santa Fe, New Mexico over Santa Fe province) wins only against a strong
-    reading the story does not back, and never against a capital or a big city."""
+    reading the story does not back, and never against a capital or a big city. A town a
+    fifth or less the size of its namesake is backed only by towns and subdivisions of its
+    country (``local``), not by the country named as an actor: "US and Russian diplomats met in
+    Geneva" is Switzerland's Geneva, "Birmingham, Alabama" the US one."""
     strong = [e for e in entries if not e.weak]
     if not strong:
         return None
+    evidence = _namesake_evidence(entries, evidence, local)
 
     def backed(e: Entry) -> bool:
         return evidence.get(e.country or "", 0) > 0
@@ -260,6 +271,24 @@ def _by_namesakes(entries: list[Entry], evidence: dict[str, float]) -> Entry | N
     if small and not prominent:
         return _by_evidence(small, evidence)
     return _by_evidence(strong, evidence)
+
+
+def _namesake_evidence(
+    entries: list[Entry], evidence: dict[str, float], local: dict[str, float]
+) -> dict[str, float]:
+    """The evidence each candidate's country has for choosing among namesakes: all of it, or
+    only the local part for a country whose candidates are all towns much smaller than the
+    largest (a subdivision has no population here: it is never the small one)."""
+    largest = max(e.population for e in entries)
+
+    def much_smaller(e: Entry) -> bool:
+        return e.population > 0 and e.population * NAMESAKE_RATIO <= largest
+
+    small = {e.country for e in entries if much_smaller(e)}
+    small -= {e.country for e in entries if not much_smaller(e)}
+    if not small:
+        return evidence
+    return {c: local.get(c, 0.0) if c in small else v for c, v in evidence.items()}
 
 
 def _coordinated(live: list[Mention], idx: int, tokens: Tokens, gaz: Gazetteer) -> bool:
