@@ -208,3 +208,14 @@ def test_language_names_are_not_countries() -> None:
 def test_capitals_in_capitals_are_acronyms() -> None:
     # "MAN" in capitals is not the town of Man, Côte d'Ivoire.
     assert countries(None, "The MAN truck maker cut jobs.") == []
+
+
+# Cities geonames spells otherwise are found under the names news uses; names that are more
+# often something else are not added.
+def test_news_spellings_of_cities() -> None:
+    assert countries(None, "Traders in Frankfurt sold bank shares.") == ["DE"]
+    assert countries(None, "Airstrikes hit Hodeidah overnight.") == ["YE"]
+    assert countries(None, "Families fled Khan Younis on foot.") == ["PS"]
+    assert countries(None, "Shelling near Zaporizhzhia continued.") == ["UA"]
+    assert countries(None, "Danilo Medina won the election.") == []  # a surname
+    assert countries(None, "Two of the four Hague cases went back.") == []  # the tribunal
