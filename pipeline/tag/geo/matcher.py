@@ -21,6 +21,8 @@ from pipeline.tag.geo.text import (
 
 PLACE_KINDS = frozenset({Kind.COUNTRY, Kind.CAPITAL, Kind.CITY, Kind.SUBDIVISION})
 TITLE, LEAD, BODY = 0, 1, 2
+TOWN_KINDS = frozenset({Kind.CITY, Kind.CAPITAL})
+_QUALIFIER_KINDS = frozenset({Kind.SUBDIVISION, Kind.COUNTRY})  # "Paris, Texas", "Perth, Scotland"
 _COMMAS = frozenset({",", "،"})  # Latin and Arabic-script commas
 COORDINATORS = frozenset({"and", "or", "&", "и", "или", "و", "یا", "اور"})
 
@@ -152,7 +154,7 @@ def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention])
                 m.entries = [e for e in m.entries if not gaz.entries[e].language_name]
         if len(m.keys) == 1 and any(e.kind in PLACE_KINDS for e in entries):
             # a run of names may end in a state or country ("Cliff Beacham, California")
-            towns_only = all(e.kind in (Kind.CITY, Kind.CAPITAL) for e in entries)
+            towns_only = all(e.kind in TOWN_KINDS for e in entries)
             m.person = (
                 _looks_like_person(gaz, m, prev, nxt)
                 or (nxt is not None and nxt.upper_initial and m.end in starts_org)
@@ -197,11 +199,9 @@ def _apply_qualifiers(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention]) -
         towns = [gaz.entries[e] for e in m.entries]
         if any(e.kind is Kind.COUNTRY for e in towns):
             continue
-        town_countries = {e.country for e in towns if e.kind in (Kind.CITY, Kind.CAPITAL)}
+        town_countries = {e.country for e in towns if e.kind in TOWN_KINDS}
         named = {
-            gaz.entries[e].country
-            for e in q.entries
-            if gaz.entries[e].kind in (Kind.SUBDIVISION, Kind.COUNTRY)
+            gaz.entries[e].country for e in q.entries if gaz.entries[e].kind in _QUALIFIER_KINDS
         }
         both = town_countries & named
         if not both or (both == town_countries and both == named):
@@ -210,8 +210,7 @@ def _apply_qualifiers(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention]) -
         q.entries = [
             e
             for e in q.entries
-            if gaz.entries[e].country in both
-            and gaz.entries[e].kind in (Kind.SUBDIVISION, Kind.COUNTRY)
+            if gaz.entries[e].country in both and gaz.entries[e].kind in _QUALIFIER_KINDS
         ]
         m.qualified = q.qualified = True
 
@@ -297,7 +296,7 @@ def _prefer_city_or_subdivision(
 ) -> None:
     """Same country, same name: "Kabul" is the city, "Kabul province" the province."""
     kinds = {gaz.entries[e].kind for e in m.entries}
-    if Kind.SUBDIVISION not in kinds or not kinds & {Kind.CITY, Kind.CAPITAL}:
+    if Kind.SUBDIVISION not in kinds or not kinds & TOWN_KINDS:
         return
     region_word = (prev is not None and prev.key in gaz.subdivision_before) or (
         nxt is not None and nxt.key in gaz.subdivision_after

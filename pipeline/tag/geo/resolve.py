@@ -23,7 +23,7 @@ from pipeline.tag.geo.gazetteer import (
     Gazetteer,
     Kind,
 )
-from pipeline.tag.geo.matcher import COORDINATORS, Mention
+from pipeline.tag.geo.matcher import COORDINATORS, TOWN_KINDS, Mention
 from pipeline.tag.geo.sources import context, read_tsv
 from pipeline.tag.geo.text import Tokens, is_cyrillic, key
 
@@ -45,8 +45,7 @@ DATELINE_WEIGHT = 2.0
 lead. Not more: a Washington dateline often heads a story about somewhere else."""
 WEAK_FACTOR = 0.5
 EVIDENCE_CAP = 3.0
-TOWN_KINDS = frozenset({Kind.CITY, Kind.CAPITAL})
-LOCAL_KINDS = frozenset({Kind.CITY, Kind.CAPITAL, Kind.SUBDIVISION})
+LOCAL_KINDS = TOWN_KINDS | {Kind.SUBDIVISION}
 NAMESAKE_RATIO = 5  # a town this many times smaller than its namesake needs local evidence
 
 
