@@ -219,3 +219,13 @@ def test_news_spellings_of_cities() -> None:
     assert countries(None, "Shelling near Zaporizhzhia continued.") == ["UA"]
     assert countries(None, "Danilo Medina won the election.") == []  # a surname
     assert countries(None, "Two of the four Hague cases went back.") == []  # the tribunal
+
+
+# Social posts write hashtags in any case; elsewhere a lowercase word is not a name.
+def test_hashtags_name_places_in_any_case() -> None:
+    tags = tag_regions(None, "Heavy shelling tonight #ukraine #kharkiv")
+    assert tags.countries == ["UA"]
+    assert [p.name for p in tags.places] == ["Ukraine", "Kharkiv"]
+    assert countries(None, "#gaza ceasefire talks resume") == ["PS"]  # the first word too
+    assert countries(None, "new sneakers #jordan") == []  # the ambiguity rules still apply
+    assert countries(None, "heavy shelling tonight in ukraine") == []

@@ -87,6 +87,7 @@ def find_mentions(
             not words[i][0].isupper()
             and first not in lowercase_firsts
             and (first in index or first.isascii() or not is_arabic_script(first))
+            and not tokens.hashtag(i)
         ):
             # "the", "in", "to" (a fifth of all words) are keys of names ("The Hague", "IN",
             # "TO") whose case rules (_case_ok) all want a capital here: none can match.
@@ -128,6 +129,8 @@ def _tail_ok(
     tokens: Tokens, keys: list[str], i: int, alias_keys: tuple[str, ...], case: tuple[int, ...]
 ) -> bool:
     single = len(alias_keys) == 1
+    if single and tokens.hashtag(i):
+        return True  # "#ukraine", "#Gaza": a hashtag names it in any case
     for j in range(len(alias_keys)):
         if j > 1 and (keys[i + j] != alias_keys[j] or not tokens.joins[i + j - 1]):
             return False

@@ -129,7 +129,7 @@ class Tokens(Sequence[Token]):
     to the words that are actually indexed.
     """
 
-    __slots__ = ("_made", "ends", "gaps", "joins", "keys", "starts", "words")
+    __slots__ = ("_made", "ends", "gaps", "joins", "keys", "lead", "starts", "words")
 
     def __init__(self, text: str) -> None:
         # One C-level split gives words and the gaps between them, no match objects:
@@ -140,12 +140,17 @@ class Tokens(Sequence[Token]):
         self.starts = offsets[0::2][: len(self.words)]
         self.ends = offsets[1::2]
         self.keys = list(map(key, self.words))  # no Python frame per word
+        self.lead = parts[0]  # what comes before the first word
         self.gaps = parts[2::2][:-1]  # what stands between each word and the next
         self.joins = _joins(self.words, self.gaps)
         self._made: dict[int, Token] = {}
 
     def __len__(self) -> int:
         return len(self.words)
+
+    def hashtag(self, index: int) -> bool:
+        """Whether the word is a hashtag's ("#ukraine"): social posts write them in any case."""
+        return (self.gaps[index - 1] if index else self.lead).endswith("#")
 
     @overload
     def __getitem__(self, index: int) -> Token: ...
