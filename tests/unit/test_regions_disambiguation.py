@@ -56,6 +56,30 @@ def test_a_town_and_state_back_each_other() -> None:
     assert tags.subdivisions == ["US-VA"]
 
 
+def test_a_qualifier_drops_a_namesake_that_is_no_state() -> None:
+    # Florida is also a town of Cuba, Colombia and Uruguay: beside Key West it is the state,
+    # whatever Havana in the same sentence says
+    tags = tag_regions(None, "The boat left Key West, Florida, and sailed toward Havana.")
+    assert tags.subdivisions == ["US-FL"]
+    assert ("Florida", "US") in [(p.name, p.country) for p in tags.places]
+    assert tags.focus_countries == ["US"]
+
+
+def test_a_us_town_named_after_a_country() -> None:
+    for text, state in (
+        ("Police arrested a man in Lebanon, Pennsylvania, on Tuesday.", "US-PA"),
+        ("The shooting happened in Peru, Indiana, late on Friday.", "US-IN"),
+        ("Residents of Mexico, Missouri, were told to boil water.", "US-MO"),
+    ):
+        tags = tag_regions(None, text)
+        assert tags.countries == ["US"], text
+        assert tags.subdivisions == [state], text
+    # a list, a state that is also a country, a province of the country itself: unchanged
+    assert countries(None, "The leaders of Lebanon, Syria and Jordan met.") == ["LB", "SY", "JO"]
+    assert countries(None, "In Ukraine, Georgia's president spoke.") == ["UA", "GE"]
+    assert countries(None, "Fighting in Pakistan, Punjab province, killed two.") == ["PK"]
+
+
 def test_lists_are_not_qualifiers() -> None:
     assert countries(None, "Ministers from Georgia, Armenia and Azerbaijan met.") == [
         "GE",

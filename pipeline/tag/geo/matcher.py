@@ -201,21 +201,46 @@ def _apply_qualifiers(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention]) -
             continue
         towns = [gaz.entries[e] for e in m.entries]
         if any(e.kind is Kind.COUNTRY for e in towns):
+            _town_named_for_country(gaz, m, q)
             continue
         town_countries = {e.country for e in towns if e.kind in TOWN_KINDS}
         named = {
             gaz.entries[e].country for e in q.entries if gaz.entries[e].kind in _QUALIFIER_KINDS
         }
         both = town_countries & named
-        if not both or (both == town_countries and both == named):
-            continue
-        m.entries = [e for e in m.entries if gaz.entries[e].country in both]
-        q.entries = [
+        town = [e for e in m.entries if gaz.entries[e].country in both]
+        qualifier = [
             e
             for e in q.entries
             if gaz.entries[e].country in both and gaz.entries[e].kind in _QUALIFIER_KINDS
         ]
+        if not both or (len(town) == len(m.entries) and len(qualifier) == len(q.entries)):
+            continue
+        m.entries, q.entries = town, qualifier
         m.qualified = q.qualified = True
+
+
+# States whose towns are often named after countries: "Lebanon, Pennsylvania", "Peru, Indiana",
+# "Mexico, Missouri", "Poland, Ohio". Elsewhere a country, a comma and a province of another
+# country is as likely an address read backwards ("Tajikistan, Badakhshan"), so only these.
+_TOWNS_NAMED_FOR_COUNTRIES = frozenset({"US"})
+
+
+def _town_named_for_country(gaz: Gazetteer, m: Mention, q: Mention) -> None:
+    """A country's name qualified by a US state is a town of that state, not the country: the
+    country reading is dropped (the town itself is under the gazetteer's size floor) and the
+    state kept as qualified. A qualifier that is also a country ("Georgia") or that names a
+    subdivision of the country itself ("Pakistan, Punjab") changes nothing; lists were ruled
+    out by the caller."""
+    named = [gaz.entries[e] for e in q.entries]
+    if not named or any(e.kind is not Kind.SUBDIVISION for e in named):
+        return
+    states = {e.country for e in named}
+    countries = {gaz.entries[e].country for e in m.entries if gaz.entries[e].kind is Kind.COUNTRY}
+    if not states <= _TOWNS_NAMED_FOR_COUNTRIES or states & countries:
+        return
+    m.entries = [e for e in m.entries if gaz.entries[e].kind is not Kind.COUNTRY]
+    q.qualified = True
 
 
 def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None) -> bool:
