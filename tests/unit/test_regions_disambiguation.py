@@ -26,6 +26,11 @@ def test_georgia_the_country() -> None:
     assert "US-GA" not in tags.subdivisions
 
 
+def test_the_university_of_georgia_is_in_the_us() -> None:
+    tags = tag_regions(None, "A professor at the University of Georgia said the study was flawed.")
+    assert tags.countries == ["US"]
+
+
 def test_georgia_next_to_us_states() -> None:
     assert countries(None, "Storms hit Florida, Alabama and Georgia overnight.") == ["US"]
 
