@@ -156,6 +156,12 @@ def test_a_place_with_a_surname_ending_stays_a_place() -> None:
 
 
 # china the porcelain.
+def test_ajax_the_club_and_the_town() -> None:
+    assert countries(None, "The fans of Ajax celebrated the title in Amsterdam.") == ["NL"]
+    assert countries(None, "Ajax beat PSV 2-1 on Sunday.") == []
+    assert countries(None, "A crash in Ajax closed lanes, Durham police said.") == ["CA"]
+
+
 def test_china_the_porcelain() -> None:
     assert countries(None, "She packed the china and the silver before the move.") == []
     assert countries("Caring for your Fine China", "Wash fine china by hand.") == []
