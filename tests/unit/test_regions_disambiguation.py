@@ -162,6 +162,10 @@ def test_ajax_the_club_and_the_town() -> None:
     assert countries(None, "A crash in Ajax closed lanes, Durham police said.") == ["CA"]
 
 
+def test_a_stadium_named_after_a_person_is_not_a_city() -> None:
+    assert countries(None, "Real Madrid won 3-0 at the Santiago Bernabeu on Saturday.") == ["ES"]
+
+
 def test_china_the_porcelain() -> None:
     assert countries(None, "She packed the china and the silver before the move.") == []
     assert countries("Caring for your Fine China", "Wash fine china by hand.") == []
