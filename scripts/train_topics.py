@@ -30,6 +30,10 @@ Aggregator headlines, the HuffPost POLITICS/SPORTS descriptions, the SIB-200 tes
 set's ``heldout`` split, the portal's summaries from 2026-06 on. Reserved sets named in issue 17
 are never read.
 
+Word vectors (model 2026-6 on): GloVe 6B 50d (PDDL 1.0), built into
+pipeline/tag/data/topics/word_vectors_en.npz by scripts/build_word_vectors.py; the story's mean
+word vector is a dense block of 50 features beside the hashed ones (``--no-vectors`` leaves it out).
+
 Model: hashed features (pipeline/tag/topic_model.py ``features``), one L2 logistic regression per
 top-level topic with balanced class weights and a weight per source (news articles count more
 than sentences or headlines); a Platt sigmoid per topic fitted on the validation part's scores
@@ -68,9 +72,17 @@ from topics_datasets import (  # noqa: E402
     split_of,
 )
 
-from pipeline.tag.topic_model import MODEL_PATH, features  # noqa: E402
+from pipeline.tag.topic_model import (  # noqa: E402
+    MODEL_PATH,
+    VECTORS_PATH,
+    WordVectors,
+    dense_features,
+    features,
+    load_vectors,
+    story_tokens,
+)
 
-VERSION = "2026-5"
+VERSION = "2026-6"
 BITS = 18
 MODEL_LANGUAGES = ("en",)  # where the combined tagger uses the model: see docs/topics-model.md
 
@@ -151,18 +163,28 @@ def validation_stories(data: Path) -> list[Story]:
     )
 
 
-def matrix(stories: list[Story], bits: int) -> sparse.csr_matrix:
-    rows, cols, vals = [], [], []
+def matrix(
+    stories: list[Story], bits: int, vectors: WordVectors | None = None
+) -> sparse.csr_matrix:
+    """The hashed features of each story, then (with ``vectors``) its dense block as the last
+    columns, as ``TopicModel.raw_scores`` reads them."""
+    rows, cols, vals, dense = [], [], [], []
     for i, s in enumerate(stories):
-        idx, val = features(s.title, s.body, bits)
+        tokens = story_tokens(s.title, s.body)
+        idx, val = features(s.title, s.body, bits, tokens)
         rows.append(np.full(len(idx), i))
         cols.append(idx)
         vals.append(val)
-    return sparse.csr_matrix(
+        if vectors is not None:
+            dense.append(dense_features(vectors, tokens))
+    hashed = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(stories), 1 << bits),
         dtype=np.float32,
     )
+    if vectors is None:
+        return hashed
+    return sparse.hstack([hashed, sparse.csr_matrix(np.array(dense))], format="csr")
 
 
 def fit(
@@ -262,7 +284,13 @@ def tune(data: Path, model_path: Path) -> None:
         print(f"{lw:5} {fb:4} {add:4} {join:4} | " + " | ".join(cells), flush=True)
 
 
-def crossfit(data: Path, c: float, folds: int = 5, save: Path | None = None) -> None:
+def crossfit(
+    data: Path,
+    c: float,
+    folds: int = 5,
+    save: Path | None = None,
+    vectors: WordVectors | None = None,
+) -> None:
     """Out-of-fold calibrated scores for every MasakhaNEWS English dev article (whole and short):
     each fold's articles are scored by a model trained without them, so the combination can be
     chosen on 472 articles rather than the 97 of the fixed validation part. Prints the grid."""
@@ -275,7 +303,7 @@ def crossfit(data: Path, c: float, folds: int = 5, save: Path | None = None) -> 
     base = [s for s in training_stories(data) if s.source != "masakhanews-eng"]
     val = [s for s in validation_stories(data) if s.source != "masakhanews-eng"]
     classes = sorted({lab for s in base for lab in s.labels})
-    x_base, x_val, x_art = (matrix(part, BITS) for part in (base, val, articles))
+    x_base, x_val, x_art = (matrix(part, BITS, vectors) for part in (base, val, articles))
     oof = np.zeros((len(articles), len(classes)))
     for k in range(folds):
         tr, te = np.where(fold != k)[0], np.where(fold == k)[0]
@@ -341,6 +369,9 @@ def main() -> None:
     ap.add_argument("--crossfit", action="store_true", help="grid it on out-of-fold articles")
     ap.add_argument("--save-oof", type=Path, help="with --crossfit: save the out-of-fold scores")
     ap.add_argument(
+        "--no-vectors", action="store_true", help="hashed features alone (no word-vector block)"
+    )
+    ap.add_argument(
         "--weight",
         action="append",
         default=[],
@@ -352,8 +383,9 @@ def main() -> None:
     if args.tune:
         tune(args.data, args.tune)
         return
+    vectors = None if args.no_vectors else load_vectors()
     if args.crossfit:
-        crossfit(args.data, args.c, save=args.save_oof)
+        crossfit(args.data, args.c, save=args.save_oof, vectors=vectors)
         return
 
     t0 = time.perf_counter()
@@ -372,6 +404,7 @@ def main() -> None:
         languages=MODEL_LANGUAGES,
         version=VERSION,
         started=t0,
+        vectors=vectors,
     )
 
 
@@ -396,6 +429,7 @@ def fit_and_save(
     languages: Sequence[str],
     version: str,
     started: float,
+    vectors: WordVectors | None = None,
 ) -> None:
     """Fit on ``stories`` (one weight each), Platt-calibrate on ``val`` (shifting each class's
     intercept by ``offsets``), print the validation top-topic accuracy per source and write
@@ -403,7 +437,7 @@ def fit_and_save(
     model's ``main`` and the Arabic one's (``train_topics_ar.py``)."""
     classes = sorted({lab for s in stories for lab in s.labels})
     y, y_val = labels(stories, classes), labels(val, classes)
-    x, x_val = matrix(stories, bits), matrix(val, bits)
+    x, x_val = matrix(stories, bits, vectors), matrix(val, bits, vectors)
     print(f"{len(stories)} training stories, {len(val)} validation, {len(classes)} classes")
     print(f"  C={c}, features in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -417,10 +451,13 @@ def fit_and_save(
         rows = np.array([s.source == src for s in val])
         print(f"  {src}: {top_accuracy(cal[rows], y_val[rows]):.3f} ({rows.sum()})")
 
+    hashed, dense = weights[: 1 << bits], weights[1 << bits :]
+    extra = {"dense": dense, "vectors": np.array(VECTORS_PATH.name)} if vectors else {}
     np.savez_compressed(
         out,
         classes=np.array(classes),
-        weights=weights.astype(np.float16),
+        weights=hashed.astype(np.float16),
+        **extra,
         bias=bias,
         platt_a=a,
         platt_b=b_,

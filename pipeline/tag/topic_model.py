@@ -10,6 +10,9 @@ millisecond per story.
   bigrams (headline words counted again under their own prefix, as the headline says most about
   the topic) and character 3-5-grams of the first words (so inflected and unseen forms still
   share features), each hashed with CRC-32 into ``2**bits`` buckets, ``log1p`` counts, L2-normed.
+  The English model adds a dense block: the mean of the story's GloVe word vectors (50
+  dimensions, public domain, ``data/topics/word_vectors_en.npz``), so a headline whose words
+  the labelled news never used still scores by what they mean.
 * Model: one logistic regression per top-level topic (multi-label, one-vs-rest), trained by
   ``scripts/train_topics.py`` with scikit-learn, which is needed for training only.
 * Calibration: each class's raw score goes through a Platt sigmoid fitted on a validation part
@@ -44,6 +47,10 @@ import numpy.typing as npt
 from pipeline.tag.topics_text import fold, tokenize
 
 MODEL_PATH = Path(__file__).with_name("data") / "topics" / "topic_model.npz"
+# Pretrained word vectors (GloVe, public domain) whose mean over a story is a small dense block of
+# features beside the hashed ones: words the labelled news never used still land near the words
+# it did ("striker" near "midfielder"). Built by scripts/build_word_vectors.py.
+VECTORS_PATH = MODEL_PATH.with_name("word_vectors_en.npz")
 # Models of one language each, used instead of the English model for stories tagged with it.
 LANGUAGE_MODELS: dict[str, Path] = {"ar": MODEL_PATH.with_name("topic_model_ar.npz")}
 
@@ -54,13 +61,19 @@ MAX_CHAR_WORDS = 60
 CHAR_NGRAMS = (3, 4, 5)
 
 
-def features(
-    title: str | None, body: str, bits: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Hashed sparse features of a story: (bucket indices, L2-normalised log1p counts)."""
+def story_tokens(title: str | None, body: str) -> tuple[list[str], list[str]]:
+    """The folded words the features read: (headline words, body words), both bounded."""
     title_tokens = tokenize(fold(title or ""))[:40]
     # Folding a whole long article costs more than the rest: fold only what can hold MAX_WORDS.
     body_tokens = tokenize(fold((body or "")[: MAX_WORDS * 12]))[:MAX_WORDS]
+    return title_tokens, body_tokens
+
+
+def features(
+    title: str | None, body: str, bits: int, tokens: tuple[list[str], list[str]] | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Hashed sparse features of a story: (bucket indices, L2-normalised log1p counts)."""
+    title_tokens, body_tokens = tokens or story_tokens(title, body)
     ids = [_bucket("t " + tok, bits) for tok in title_tokens]
     words = title_tokens + body_tokens
     ids += [_bucket("w " + tok, bits) for tok in words]
@@ -94,6 +107,47 @@ def _char_buckets(token: str, bits: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
+class WordVectors:
+    """Unit-length word vectors stored as int8 (x 127), and each word's row."""
+
+    index: dict[str, int]
+    vectors: npt.NDArray[np.int8]  # (words, dim)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def mean(self, words: list[str]) -> npt.NDArray[np.float32]:
+        """The L2-normalised mean vector of the story's known words (each occurrence counts);
+        zeros when it has none."""
+        rows = [self.index[w] for w in words if w in self.index]
+        if not rows:
+            return np.zeros(self.dim, dtype=np.float32)
+        m: npt.NDArray[np.float32] = self.vectors[rows].astype(np.float32).mean(axis=0)
+        norm = float(np.sqrt(np.dot(m, m)))
+        return m / norm if norm > 0 else m
+
+
+def load_vectors(path: Path = VECTORS_PATH) -> WordVectors:
+    """The word vectors at ``path``, loaded once per process (about 0.1 s, 15 MB)."""
+    return _load_vectors(path)
+
+
+@cache
+def _load_vectors(path: Path) -> WordVectors:
+    with np.load(path, allow_pickle=False) as z:
+        words = str(z["words"]).split("\n")
+        return WordVectors({w: i for i, w in enumerate(words)}, z["vectors"])
+
+
+def dense_features(
+    vectors: WordVectors, tokens: tuple[list[str], list[str]]
+) -> npt.NDArray[np.float32]:
+    """The dense block: the mean word vector of the headline and body words."""
+    return vectors.mean(tokens[0] + tokens[1])
+
+
+@dataclass(frozen=True)
 class TopicModel:
     """Weights of the classifier and its calibration, as saved by ``scripts/train_topics.py``."""
 
@@ -105,12 +159,19 @@ class TopicModel:
     bits: int
     languages: frozenset[str]  # languages the shipped model is used for (see docs/topics-model.md)
     version: str
+    # Weights of the dense block (dim, len(classes)) and the word vectors it reads; None for a
+    # model trained on hashed features alone (the Arabic one).
+    dense: npt.NDArray[np.float32] | None = None
+    vectors: WordVectors | None = None
 
     def raw_scores(self, title: str | None, body: str) -> npt.NDArray[np.float32]:
-        idx, val = features(title, body, self.bits)
-        if not len(idx):
-            return self.bias.copy()
-        out: npt.NDArray[np.float32] = val @ self.weights[idx] + self.bias
+        tokens = story_tokens(title, body)
+        idx, val = features(title, body, self.bits, tokens)
+        out: npt.NDArray[np.float32] = self.bias.copy()
+        if len(idx):
+            out += val @ self.weights[idx]
+        if self.dense is not None and self.vectors is not None:
+            out += dense_features(self.vectors, tokens) @ self.dense
         return out
 
     def scores(self, title: str | None, body: str) -> dict[str, float]:
@@ -138,7 +199,14 @@ def load_model(path: Path = MODEL_PATH) -> TopicModel | None:
     if not path.exists():
         return None
     with np.load(path, allow_pickle=False) as z:
+        dense = vectors = None
+        if "dense" in z.files:
+            dense = z["dense"].astype(np.float32)
+            # the vectors ship beside the shipped models, whatever file the weights come from
+            vectors = load_vectors(VECTORS_PATH.with_name(str(z["vectors"])))
         return TopicModel(
+            dense=dense,
+            vectors=vectors,
             classes=tuple(str(c) for c in z["classes"]),
             weights=z["weights"].astype(np.float32),
             bias=z["bias"].astype(np.float32),

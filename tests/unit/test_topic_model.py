@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from pipeline.tag import topic_model
-from pipeline.tag.topic_model import MODEL_PATH, load_model, model_scores
+from pipeline.tag.topic_model import (
+    MODEL_PATH,
+    VECTORS_PATH,
+    load_model,
+    load_vectors,
+    model_scores,
+)
 from pipeline.tag.topics import TopicTags, combine, tag_topics, tag_topics_lexicon
 from wire.models import TopicScore
 
@@ -46,11 +53,58 @@ STORIES = [
 
 def test_model_ships_small_and_loads_once() -> None:
     assert MODEL_PATH.exists()
-    assert MODEL_PATH.stat().st_size < 20_000_000  # tens of MB at most; today about 8 MB
+    size = MODEL_PATH.stat().st_size + VECTORS_PATH.stat().st_size
+    assert size < 20_000_000  # tens of MB at most; today about 13 MB with the word vectors
     first = load_model()
     assert first is not None
     assert load_model() is first  # module-level cache: one load per process
     assert "en" in first.languages
+    # the English model reads the word vectors, loaded once too
+    assert first.dense is not None and first.vectors is load_vectors()
+    assert first.dense.shape == (first.vectors.dim, len(first.classes))
+
+
+def test_word_vectors_mean() -> None:
+    vectors = load_vectors()
+    m = vectors.mean(["striker", "scored", "striker"])
+    assert abs(float(np.linalg.norm(m)) - 1.0) < 1e-5
+    # near words point the same way, far ones not
+    football = vectors.mean(["midfielder"])
+    parliament = vectors.mean(["parliament"])
+    assert float(m @ football) > float(m @ parliament) + 0.2
+    assert not vectors.mean(["qqzxv", "the"]).any()  # unknown, and "the" is left out
+
+
+def test_dense_block_scores_words_the_weights_never_saw() -> None:
+    """A model whose dense weights point at "midfielder" and at "parliament" scores a story of
+    other words by their meaning; without the block only the bias is left."""
+    vectors = load_vectors()
+    dense = np.stack([vectors.mean(["midfielder"]), vectors.mean(["parliament"])], axis=1)
+    bits = 4
+
+    def tiny(
+        dense: np.ndarray | None, vectors: topic_model.WordVectors | None
+    ) -> topic_model.TopicModel:
+        return topic_model.TopicModel(
+            classes=("sport", "politics"),
+            weights=np.zeros((1 << bits, 2), dtype=np.float32),
+            bias=np.zeros(2, dtype=np.float32),
+            platt_a=np.ones(2, dtype=np.float32),
+            platt_b=np.zeros(2, dtype=np.float32),
+            bits=bits,
+            languages=frozenset({"en"}),
+            version="test",
+            dense=dense,
+            vectors=vectors,
+        )
+
+    model = tiny(dense, vectors)
+    sport, politics = model.raw_scores("Striker scores twice", "The forward netted a late goal.")
+    assert sport > politics
+    sport, politics = model.raw_scores("Lawmakers pass bill", "The senate voted on the law.")
+    assert politics > sport
+    plain = tiny(None, None)
+    assert not plain.raw_scores("Striker scores twice", "The forward netted a late goal.").any()
 
 
 @pytest.mark.parametrize(("title", "body", "expected"), STORIES)
