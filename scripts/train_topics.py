@@ -452,7 +452,7 @@ def fit_and_save(
         print(f"  {src}: {top_accuracy(cal[rows], y_val[rows]):.3f} ({rows.sum()})")
 
     hashed, dense = weights[: 1 << bits], weights[1 << bits :]
-    extra = {"dense": dense, "vectors": np.array(VECTORS_PATH.name)} if vectors else {}
+    extra = {"dense": dense, "vectors": np.array(VECTORS_PATH.name)} if vectors is not None else {}
     np.savez_compressed(
         out,
         classes=np.array(classes),
