@@ -155,6 +155,17 @@ def test_a_place_with_a_surname_ending_stays_a_place() -> None:
     assert "JO" in countries(None, "Flights between Jordan Rostov and Istanbul resumed.")
 
 
+def test_a_country_named_person_after_a_role_word() -> None:
+    # no list has "Adesanya" or "Arie": the role word before the name makes them surnames
+    body = "UFC champion Israel Adesanya lost his title on Saturday night in Las Vegas."
+    assert countries(None, body) == ["US"]
+    assert countries(None, "Singer India Arie will tour Europe next summer.") == []
+    # without the role word the country stays; after it, a place name is no surname
+    assert countries(None, "Israel Adesanya visited the base.") == ["IL"]
+    assert countries(None, "The defending champion France beat Morocco.") == ["FR", "MA"]
+    assert "IL" in countries(None, "The champion Israel Premier League side won.")
+
+
 # china the porcelain.
 def test_ajax_the_club_and_the_town() -> None:
     assert countries(None, "The fans of Ajax celebrated the title in Amsterdam.") == ["NL"]

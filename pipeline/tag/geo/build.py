@@ -234,6 +234,7 @@ def _add_context(gaz: Gazetteer, ctx: dict[str, Any]) -> None:
     gaz.speech_verbs = frozenset(key(w) for w in _str_list(ctx, "speech_verbs"))
     gaz.surnames = frozenset(key(n) for n in sources.read_lines("surnames.txt")) - words
     gaz.honorifics = frozenset(key(w) for w in _str_list(ctx, "honorifics"))
+    gaz.role_nouns = frozenset(key(w) for w in _str_list(ctx, "role_nouns"))
     gaz.not_surnames = frozenset(words)
     lang = _dict(ctx, "language_context")
     gaz.language_before = frozenset(key(w) for w in _str_list(lang, "before"))

@@ -99,6 +99,7 @@ class Gazetteer:
     given_names: frozenset[str] = frozenset()
     surnames: frozenset[str] = frozenset()
     honorifics: frozenset[str] = frozenset()
+    role_nouns: frozenset[str] = frozenset()
     not_surnames: frozenset[str] = frozenset()
     given_name_endings: tuple[str, ...] = ()
     surname_endings: tuple[str, ...] = ()

@@ -148,6 +148,7 @@ def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention])
     for m in mentions:
         prev = tokens[m.start - 1] if m.start > 0 and tokens[m.start - 1].joins_next else None
         nxt = tokens[m.end] if m.end < n and tokens[m.end - 1].joins_next else None
+        nxt2 = tokens[m.end + 1] if nxt is not None and m.end + 1 < n and nxt.joins_next else None
         entries = [gaz.entries[e] for e in m.entries]
         if any(e.language_name for e in entries):
             in_language = (prev is not None and prev.key in gaz.language_before) or (
@@ -159,7 +160,7 @@ def apply_local_context(gaz: Gazetteer, tokens: Tokens, mentions: list[Mention])
             # a run of names may end in a state or country ("Cliff Beacham, California")
             towns_only = all(e.kind in TOWN_KINDS for e in entries)
             m.person = (
-                _looks_like_person(gaz, m, prev, nxt)
+                _looks_like_person(gaz, m, prev, nxt, nxt2)
                 or (nxt is not None and nxt.upper_initial and m.end in starts_org)
                 # "Vladimir Putin": a first name before a known person
                 or (towns_only and _in_name_sequence(gaz, tokens, m, prev))
@@ -243,9 +244,13 @@ def _town_named_for_country(gaz: Gazetteer, m: Mention, q: Mention) -> None:
     q.qualified = True
 
 
-def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None) -> bool:
+def _looks_like_person(
+    gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None, nxt2: Token | None = None
+) -> bool:
     """A first name or title before the name, or a surname after a name that is also a first
-    name: "Michael Jordan", "Mr Chad", "Jordan Peterson", "George Washington"."""
+    name: "Michael Jordan", "Mr Chad", "Jordan Peterson", "George Washington". After a role
+    word ("champion Israel Adesanya") a capitalised word that starts no place name and ends the
+    run ("champion Israel Premier League" is a league) is taken for the surname, listed or not."""
     if prev is not None and _is_given_or_title(gaz, prev):
         return True
     if nxt is None or not nxt.upper_initial or nxt.key in gaz.not_surnames:
@@ -256,7 +261,13 @@ def _looks_like_person(gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Toke
         or m.keys[0] in gaz.given_names
         or m.keys[0] in gaz.place_given_names
     )
-    return first_name_like and (nxt.key in gaz.surnames or _surname_shaped(gaz, nxt))
+    if not first_name_like:
+        return False
+    if nxt.key in gaz.surnames or _surname_shaped(gaz, nxt):
+        return True
+    after_role = prev is not None and not prev.all_caps and prev.key in gaz.role_nouns
+    last = nxt2 is None or not nxt2.upper_initial
+    return after_role and last and not nxt.all_caps and nxt.key not in gaz.name_firsts
 
 
 def _surname_shaped(gaz: Gazetteer, tok: Token) -> bool:
