@@ -193,6 +193,12 @@ class Settings(BaseSettings):
     # Indexer
     index_batch_size: int = 500
     index_batch_seconds: float = 1.0
+    index_linger_seconds: float = Field(
+        default=0.2,
+        ge=0,
+        description="how long after one bulk request the next waits for more stories: under "
+        "load, fewer and larger bulks (a story that comes after a quiet spell goes at once)",
+    )
     index_batch_bytes: int = 8 * 1024 * 1024
     index_commit_retry_seconds: float = Field(
         default=900.0,

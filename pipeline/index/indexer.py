@@ -23,7 +23,12 @@ refreshes everything it wrote before it exits.
 Pipelined: one bulk request is in flight on a worker thread while the consumer thread
 polls, parses and serializes the next batch, so Elasticsearch and Python work at the
 same time. Each batch commits its own offsets (explicitly, in order) once it is
-settled; the batch still in flight is never covered by a commit.
+settled; the batch still in flight is never covered by a commit. A bulk is sent at most
+every ``index_linger_seconds``: under load the stories that come meanwhile wait for the
+next one (a story after a quiet spell goes at once), so a burst is written in bulks of
+several stories instead of one each (Elasticsearch's CPU per story, the commits and the
+same-event searches per story all fall: issue 16). Polled stories not yet in a bulk are
+never committed either.
 """
 
 from __future__ import annotations
@@ -112,22 +117,32 @@ class Indexer:
         # beside the bulks, not behind them: the next bulk need not wait for a refresh
         refresher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-refresh")
         inflight: _Batch | None = None  # sent to Elasticsearch, not yet settled
+        waiting: list[ConsumerRecord] = []  # polled, in no bulk yet
+        next_bulk = 0.0  # monotonic time before which a bulk waits for more stories
         try:
             while not self._stop.is_set():
+                if waiting:  # gather more until the linger ends
+                    timeout = max(0.0, next_bulk - time.monotonic())
+                    timeout_ms = min(int(timeout * 1000), self._poll_timeout_ms())
+                else:
+                    timeout_ms = 0 if inflight else self._poll_timeout_ms()
                 polled = consumer.poll(
-                    timeout_ms=0 if inflight else self._poll_timeout_ms(),
-                    max_records=s.index_batch_size,
+                    timeout_ms=timeout_ms, max_records=max(1, s.index_batch_size - len(waiting))
                 )
                 self.assigned = len(consumer.assignment())
-                records = [rec for batch in polled.values() for rec in batch]
-                for chunk in by_bytes(records, s.index_batch_bytes):
-                    batch = self._prepare(chunk, dlq)  # while the previous bulk is in flight
-                    if inflight is not None:
-                        self._finish(inflight, consumer, dlq)
-                    batch.future = sender.submit(self._send, batch.operations)
-                    inflight = batch
-                if not records and inflight is not None:  # nothing more to overlap with
-                    self._finish(inflight, consumer, dlq)
+                waiting.extend(rec for batch in polled.values() for rec in batch)
+                now = time.monotonic()
+                if waiting and (now >= next_bulk or len(waiting) >= s.index_batch_size):
+                    for chunk in by_bytes(waiting, s.index_batch_bytes):
+                        batch = self._prepare(chunk, dlq)  # while the previous bulk is in flight
+                        if inflight is not None:
+                            self._finish(inflight, consumer, dlq)
+                        batch.future = sender.submit(self._send, batch.operations)
+                        inflight = batch
+                    waiting = []
+                    next_bulk = now + s.index_linger_seconds
+                elif inflight is not None and (not waiting or inflight.done()):
+                    self._finish(inflight, consumer, dlq)  # settled: commit it, plan refreshes
                     inflight = None
                 self._refresh_due(refresher)
             if inflight is not None:  # stopping: settle and commit what was sent
@@ -331,6 +346,10 @@ class _Batch:
     offsets: dict[TopicPartition, OffsetAndMetadata]  # next offset of each partition
     future: Future[BulkOutcome] | None = None
     started: float = 0.0  # time.monotonic() when it was prepared
+
+    def done(self) -> bool:
+        """Its bulk request has answered (or it has none to wait for)."""
+        return self.future is None or self.future.done()
 
 
 def _next_offsets(records: list[ConsumerRecord]) -> dict[TopicPartition, OffsetAndMetadata]:

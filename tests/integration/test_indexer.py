@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from newswire.kafka import ensure_topics
 from pipeline.index.indexer import Indexer
@@ -50,6 +50,69 @@ def _run_indexer_until(
     indexer.stop()
     thread.join(timeout=30)
     return indexer
+
+
+class _CountingWriter(Writer):
+    """The real writer, noting the stories of each bulk request it sends."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.bulks: list[list[str]] = []
+
+    def send(self, operations: list[dict[str, Any] | bytes]) -> Any:
+        ids = [
+            meta["_id"] for op in operations[::2] if isinstance(op, dict) for meta in op.values()
+        ]
+        self.bulks.append(ids)
+        return super().send(operations)
+
+
+def test_stories_arriving_under_load_share_a_bulk(namespace: dict[str, str]) -> None:
+    """A story after a quiet spell is sent alone at once; those that come within the linger
+    after a bulk wait and go together, and every one is indexed and committed."""
+    settings = _settings(namespace).model_copy(update={"index_linger_seconds": 1.5})
+    ensure_topics(settings)
+    Writer(settings).setup()
+    writer = _CountingWriter(settings)
+    indexer = Indexer(settings, writer=writer)
+    thread = threading.Thread(target=indexer.run, daemon=True)
+    thread.start()
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+
+    def publish(article: Article) -> None:
+        producer.send(
+            settings.topic_articles, key=article.id.encode(), value=article.to_json_bytes()
+        )
+        producer.flush()
+
+    def wait_for(done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 60
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    try:
+        publish(_article(0))
+        wait_for(lambda: len(writer.bulks) >= 1)
+        for i in range(1, 9):  # 0.05 s apart: each would be a bulk of its own without the wait
+            publish(_article(i))
+            time.sleep(0.05)
+        wait_for(lambda: indexer.indexed >= 9)
+    finally:
+        indexer.stop()
+        thread.join(timeout=30)
+    assert writer.bulks[0] == ["story-0"]
+    assert sorted(i for bulk in writer.bulks[1:] for i in bulk) == [
+        f"story-{i}" for i in range(1, 9)
+    ]
+    assert len(writer.bulks) <= 3, writer.bulks
+    assert indexer.indexed == 9
+    committed = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=settings.indexer_group
+    )
+    partitions = committed.partitions_for_topic(settings.topic_articles) or set()
+    topic = settings.topic_articles
+    assert sum(committed.committed(TopicPartition(topic, p)) or 0 for p in partitions) == 9
+    committed.close()
 
 
 def test_mapping_reject_goes_to_dlq_and_the_batch_is_indexed(namespace: dict[str, str]) -> None:
