@@ -26,9 +26,9 @@ same time. Each batch commits its own offsets (explicitly, in order) once it is
 settled; the batch still in flight is never covered by a commit. A bulk is sent at most
 every ``index_linger_seconds``: under load the stories that come meanwhile wait for the
 next one (a story after a quiet spell goes at once), so a burst is written in bulks of
-several stories instead of one each (Elasticsearch's CPU per story, the commits and the
-same-event searches per story all fall: issue 16). Polled stories not yet in a bulk are
-never committed either.
+several stories instead of one each (Elasticsearch's CPU per story falls, and so do the
+offset commits and same-event multi-search requests: issue 16). Polled stories not yet in
+a bulk are never committed either.
 """
 
 from __future__ import annotations
