@@ -13,7 +13,8 @@ connectors``, ``newswire processor`` and ``newswire indexer`` as three processes
 - burst: every page is in the feeds before the processes start. Reported: stories
   indexed per second from the start to the last story searchable (an Elasticsearch
   count, no forced refresh), its ratio to ``trafilatura.extract`` alone over the same
-  pages in this process on one core (measured in the same round), CPU seconds per story
+  pages in this process on one core (measured just before and just after the round's
+  bursts: the mean of the two, as the machine's speed drifts), CPU seconds per story
   of each newswire process tree (``/proc``: the process, its live children, and the
   children it reaped) and of the Kafka and Elasticsearch JVMs (their pids from the stack
   manager; the JVMs' idle rate measured just before is subtracted, as other work shares
@@ -86,6 +87,19 @@ def trafilatura_alone(pages: list[tuple[str, bytes]]) -> dict[str, float]:
         trafilatura.extract(html, url=url)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"pages_per_s": len(texts) / wall, "cpu_ms_per_page": 1000 * cpu / len(texts)}
+
+
+def baseline(before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
+    """trafilatura alone measured before and after a round's bursts, as one baseline: the
+    mean time and CPU per page. The machine's speed drifts between rounds and within one
+    (by a fifth within minutes on shared cores), so one measurement beside a 30-60 s round
+    moves every ratio of it; both are kept."""
+    return {
+        "pages_per_s": 2 / (1 / before["pages_per_s"] + 1 / after["pages_per_s"]),
+        "cpu_ms_per_page": (before["cpu_ms_per_page"] + after["cpu_ms_per_page"]) / 2,
+        "before": before,
+        "after": after,
+    }
 
 
 def sources_file(path: Path, sites: Sites, interval: int) -> Path:
@@ -321,6 +335,8 @@ def report(result: dict[str, Any]) -> None:
     row("unaccounted (neither searchable nor lettered)", lambda r: r["unaccounted"], "{:.0f}")
     row("stories/s, start to last searchable", lambda r: r["stories_per_s"], "{:.1f}")
     same("trafilatura alone, pages/s (same rounds)", list(traf_rate.values()), "{:.1f}")
+    drift = [t["after"]["pages_per_s"] / t["before"]["pages_per_s"] for t in traf if "after" in t]
+    same("  trafilatura after the bursts / before", drift, "{:.2f}")
     row("ratio to trafilatura alone (goal ≥ 0.75)",
         lambda r: r["stories_per_s"] / traf_rate[r["round"]])  # fmt: skip
     row("first story searchable, s (goal ≤ 5)", lambda r: r["first_story_s"], "{:.1f}")
@@ -380,15 +396,20 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newswire-e2e-"))
     try:
         for n in range(args.rounds):
-            traf = {"round": n, **trafilatura_alone(pages)}
-            result["trafilatura"].append(traf)
-            print(f"round {n}: trafilatura {traf['pages_per_s']:.1f} pages/s", flush=True)
+            before = trafilatura_alone(pages)
+            print(f"round {n}: trafilatura {before['pages_per_s']:.1f} pages/s", flush=True)
+            bursts = {}
             for mode in modes:
                 pyspy = args.py_spy / f"{mode}-{n}" if args.py_spy else None
-                burst = Round(mode, pages, args.hosts, work, pyspy).burst()
+                burst = bursts[mode] = Round(mode, pages, args.hosts, work, pyspy).burst()
                 result["rounds"].append({"round": n, **burst})
                 print(f"  {mode} burst: {burst['stories']} stories, "
                       f"{burst['stories_per_s']:.1f}/s", flush=True)  # fmt: skip
+            after = trafilatura_alone(pages)
+            result["trafilatura"].append({"round": n, **baseline(before, after)})
+            print(f"  trafilatura after the bursts {after['pages_per_s']:.1f} pages/s", flush=True)
+            for mode in modes:
+                burst = bursts[mode]
                 if args.steady:
                     steady_pages = pages[: args.steady_pages or len(pages)]
                     rate = max(burst["stories_per_s"] / 2, 0.5)
