@@ -70,7 +70,7 @@ class _CountingWriter(Writer):
 def test_stories_arriving_under_load_share_a_bulk(namespace: dict[str, str]) -> None:
     """A story after a quiet spell is sent alone at once; those that come within the linger
     after a bulk wait and go together, and every one is indexed and committed."""
-    settings = _settings(namespace).model_copy(update={"index_linger_seconds": 1.5})
+    settings = _settings(namespace).model_copy(update={"index_linger_seconds": 3.0})
     ensure_topics(settings)
     Writer(settings).setup()
     writer = _CountingWriter(settings)
