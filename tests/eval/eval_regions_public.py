@@ -13,6 +13,14 @@ Data (kept out of git; bring it with the search tool's ``fetch`` or ``git clone`
   labels are the project's own (``regions_wikinews_focus.jsonl``: written from title and lead
   before the tagger was run on these stories).
 
+- Social posts with hand-tagged locations, both CC BY 4.0 (Derczynski et al.): the Broad
+  Twitter Corpus, github.com/GateNLP/broad_twitter_corpus (``{a,b,e,f,g,h}.conll`` copied into
+  DATA_DIR/btc; section G is news outlets' tweets, reported apart), and the WNUT 2017 emerging
+  entities set, github.com/leondz/emerging_entities_17 (``wnut17train.conll``,
+  ``emerging.dev.conll``, ``emerging.test.annotated`` into DATA_DIR/wnut17: tweets, Reddit,
+  YouTube and Stack Overflow comments). Split by post (``<folder>/<file>/<index>``). The posts
+  are tagged as the product tags a post: no title, the text as the body.
+
 LREC gold per story: the countries of its hand-tagged place names, each phrase looked up whole
 and alone in the gazetteer's name table (no context rule of the tagger is involved); a phrase
 whose names point to more than one country, or none, or that also names a world region ("Asia",
@@ -24,6 +32,10 @@ actor against precision. LREC focus is a proxy: the most-tagged country (all pla
 it leads by two mentions or more.
 Wikinews focus: the tagger's first focus country is one of the labelled ones (stories labelled
 with no country focus, e.g. a study of zebra stripes, are left out).
+Posts: see ``score_posts``. Their gold is stricter than the ``countries`` field: the annotators
+tagged places only, so a nationality word ("Chinese investors"), a club or firm named after a
+town ("Manchester United") and a leader the gazetteer ties to a country count as extra; each
+split prints what evidence the extra countries came from.
 
 Run: .venv/bin/python tests/eval/eval_regions_public.py [DATA_DIR] [--errors] [--split dev]
 (default DATA_DIR /tmp/regions_eval).
@@ -35,6 +47,7 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -76,6 +89,7 @@ class Score:
     focus_ok: int = 0
     focus_n: int = 0
     errors: list[str] = field(default_factory=list)
+    extra_kinds: Counter[str] = field(default_factory=Counter)  # posts: what each extra came from
 
     def prf(self, locational: bool = False) -> tuple[float, float, float]:
         tp, fp, fn = self.loc if locational else (self.tp, self.fp, self.fn)
@@ -100,14 +114,20 @@ def phrases(path: Path, tags: tuple[str, ...] = ALL_TAGS) -> list[str]:
     return [" ".join(p) for p in out if p[0][:1].isupper()]
 
 
-def phrase_country(phrase: str) -> str | None:
+def phrase_countries(phrase: str) -> set[str]:
+    """Every country a place phrase can name, looked up whole and alone in the gazetteer's
+    name table; none when it also names a world region."""
     gaz = get_gazetteer()
     tokens = tokenize(phrase)
     keys = tuple(lookup_keys(gaz, tokens))
     entries = [gaz.entries[e] for a in (gaz.aliases(keys) if keys else []) for e in a.entries]
     if any(e.kind is Kind.REGION for e in entries):
-        return None
-    countries = {e.country for e in entries if e.kind in GOLD_KINDS and e.country}
+        return set()
+    return {e.country for e in entries if e.kind in GOLD_KINDS and e.country}
+
+
+def phrase_country(phrase: str) -> str | None:
+    countries = phrase_countries(phrase)
     return countries.pop() if len(countries) == 1 else None
 
 
@@ -169,6 +189,87 @@ def score_wikinews(data: Path) -> dict[str, Score] | None:
     return scores
 
 
+POSTS = {
+    # name: (folder in DATA_DIR, files, the tag of a location)
+    "BTC news tweets (section G)": ("btc", ("g.conll",), "LOC"),
+    "BTC other tweets (A, B, E, F, H)": ("btc", tuple(f"{s}.conll" for s in "abefh"), "LOC"),
+    "WNUT17 posts": (
+        "wnut17", ("wnut17train.conll", "emerging.dev.conll", "emerging.test.annotated"),
+        "location",
+    ),
+}  # fmt: skip
+_NO_SPACE_BEFORE = re.compile(r" (?=[.,!?;:%)\]}]|'s\b|n't\b|'(?:re|ve|ll|d|m)\b)")
+_NO_SPACE_AFTER = re.compile(r"(?<=[(\[{$]) ")
+
+
+def conll_posts(path: Path) -> list[list[tuple[str, str]]]:
+    """The posts of a CoNLL file (token, tag per line; a blank line ends a post)."""
+    posts: list[list[tuple[str, str]]] = [[]]
+    for line in path.read_text(encoding="utf-8").splitlines():
+        token, _, tag = line.strip().partition("\t")
+        if not token:
+            if posts[-1]:
+                posts.append([])
+            continue
+        posts[-1].append((token, tag.strip() or "O"))
+    return [p for p in posts if p]
+
+
+def post_text(post: list[tuple[str, str]]) -> str:
+    """The post's tokens as running text: no space before punctuation or after a bracket."""
+    text = " ".join(token for token, _ in post)
+    return _NO_SPACE_AFTER.sub("", _NO_SPACE_BEFORE.sub("", text))
+
+
+def post_places(post: list[tuple[str, str]], label: str) -> list[str]:
+    """The hand-tagged place phrases of a post, whatever their case (posts lower-case names)."""
+    out: list[list[str]] = []
+    inside = False
+    for token, tag in post:
+        if tag == f"B-{label}":
+            out.append([token.lstrip("#@")])
+            inside = True
+        elif tag == f"I-{label}" and inside:
+            out[-1].append(token)
+        else:
+            inside = False
+    return [" ".join(p) for p in out]
+
+
+def score_posts(data: Path, folder: str, files: tuple[str, ...], label: str) -> dict[str, Score]:
+    """Document-country P/R/F1 on hand-tagged social posts. Each place phrase is looked up
+    alone, as for LREC, but a name several countries share ("Sydney": Australia or Nova
+    Scotia; a post rarely says which) accepts any of them: a tagged country among a phrase's
+    readings is right, one among none is extra, a phrase none of whose readings is tagged is
+    missed. A post with no place phrase and no tag counts for nothing."""
+    scores = {s: Score() for s in SPLITS}
+    for name in files:
+        path = data / folder / name
+        if not path.exists():
+            continue
+        for i, post in enumerate(conll_posts(path)):
+            sc = scores[split_of(f"{folder}/{name}/{i}")]
+            phrases_ = post_places(post, label)
+            readings = {frozenset(c) for p in phrases_ if (c := phrase_countries(p))}
+            text = post_text(post)
+            tags = tag_regions(None, text)
+            pred = set(tags.countries)
+            accepted = set().union(*readings)
+            for extra in pred - accepted:
+                kinds = {e.kind for e in tags.evidence if e.code.split("-")[0] == extra}
+                sc.extra_kinds["+".join(sorted(kinds)) or "?"] += 1
+            missed = {r for r in readings if not r & pred}
+            sc.docs += 1
+            sc.tp += len(pred & accepted)
+            sc.fp += len(pred - accepted)
+            sc.fn += len(missed)
+            if pred - accepted or missed:
+                miss = sorted("/".join(sorted(r)) for r in missed)
+                sc.errors.append(f"{name}#{i}: +{sorted(pred - accepted)} -{miss} "
+                                 f"| {text[:160]}")  # fmt: skip
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="?", default="/tmp/regions_eval", type=Path)
@@ -188,6 +289,20 @@ def main() -> None:
                   f"P {p:.3f} R {r:.3f} F1 {f:.3f} (locational gold: P {lp:.3f} R {lr:.3f} "
                   f"F1 {lf:.3f}); focus proxy {sc.focus_ok}/{sc.focus_n} = "
                   f"{sc.focus_ok / max(sc.focus_n, 1):.3f}")  # fmt: skip
+            if args.errors and split == "dev":
+                print("\n".join(f"  {e}" for e in sc.errors))
+    for name, (folder, files, label) in POSTS.items():
+        if not (args.data / folder).exists():
+            print(f"{name}: {folder}/ not in {args.data}; skipped")
+            continue
+        for split, sc in score_posts(args.data, folder, files, label).items():
+            if split not in shown:
+                continue
+            p, r, f = sc.prf()
+            print(f"{name} [{split}]: {sc.docs} posts; document-country P {p:.3f} R {r:.3f} "
+                  f"F1 {f:.3f} ({sc.tp} right, {sc.fp} extra, {sc.fn} missed)")  # fmt: skip
+            kinds = ", ".join(f"{k} {v}" for k, v in sc.extra_kinds.most_common(6))
+            print(f"  extra countries by the evidence that gave them: {kinds}")
             if args.errors and split == "dev":
                 print("\n".join(f"  {e}" for e in sc.errors))
     wikinews = score_wikinews(args.data)
