@@ -50,8 +50,8 @@ class RegionTags:
 def tag_regions(
     title: str | None, body: str, lang: str | None = None, dateline: str | None = None
 ) -> RegionTags:
-    """Tag a story. ``lang`` is accepted for callers that know it; matching does not need it,
-    since every supported script is tried on every story (stories mix scripts and names).
+    """Tag a story. Every supported script is tried on every story (stories mix scripts and
+    names); ``lang`` only decides whether country names count in lowercase (English or unknown).
     ``dateline`` is the wire dateline cut from the lede ("KABUL, Dec 5 (Reuters) -"): its place
     counts as focus evidence."""
     gaz = get_gazetteer()
@@ -63,7 +63,10 @@ def tag_regions(
 
     tokens = tokenize(text)
     keys = lookup_keys(gaz, tokens)
-    mentions = find_mentions(gaz, tokens, keys, (title_end, lead_end))
+    # lowercase country names are an English habit of posts; elsewhere they are words
+    # (Spanish "irán" they will go, "ecuador" the equator, "antigua" old)
+    lowercase = lang is None or lang == "en" or lang.startswith("en-")
+    mentions = find_mentions(gaz, tokens, keys, (title_end, lead_end), lowercase=lowercase)
     apply_local_context(gaz, tokens, mentions)
     cues = cache(lambda: doc_cue_keys(tokens, keys))
     readings, named_regions = resolve(gaz, mentions, tokens, cues)

@@ -271,11 +271,66 @@ def test_news_spellings_of_cities() -> None:
     assert countries(None, "Two of the four Hague cases went back.") == []  # the tribunal
 
 
-# Social posts write hashtags in any case; elsewhere a lowercase word is not a name.
+# Social posts write hashtags in any case; elsewhere a lowercase word is not a name, except a
+# country's own name (next test).
 def test_hashtags_name_places_in_any_case() -> None:
     tags = tag_regions(None, "Heavy shelling tonight #ukraine #kharkiv")
     assert tags.countries == ["UA"]
     assert [p.name for p in tags.places] == ["Ukraine", "Kharkiv"]
     assert countries(None, "#gaza ceasefire talks resume") == ["PS"]  # the first word too
     assert countries(None, "new sneakers #jordan") == []  # the ambiguity rules still apply
-    assert countries(None, "heavy shelling tonight in ukraine") == []
+    assert countries(None, "heavy shelling tonight in kharkiv") == []  # a town wants its capital
+
+
+# Posts write country names in lowercase ("moving to japan"): those that are no word or name
+# match so; a link, an address, a longer name and the words that are also foods do not.
+def test_country_names_in_lowercase() -> None:
+    assert countries(None, "heavy fighting between russia & ukraine #mh17") == ["RU", "UA"]
+    assert countries(None, "i'm moving to america when i'm 23") == ["US"]
+    assert countries(None, "they came to the uk this year") == ["GB"]
+    assert countries(None, "summer in new zealand, no joke") == ["NZ"]
+    assert countries(None, "hello from abq new mexico!") == []  # the US state, not Mexico
+    assert countries(None, "see https://www.reddit.com/r/canada/comments/5oj") == []
+    assert countries(None, "the fine china and the turkey dinner") == []
+    assert countries(None, "a bowl of green chile stew") == []
+    assert countries(None, "join us too") == []
+
+
+# "UK's" is "UK" written in capitals, as "Iran's" is "Iran".
+def test_a_possessive_code_is_the_country() -> None:
+    assert countries(None, "UK's FTSE 100 closes at highest level since 1999") == ["GB"]
+    assert countries(None, "the US's trade deficit widened") == ["US"]
+    assert countries(None, "The MAN's house") == []  # an acronym is still no town
+
+
+# "US$50 million" is the currency that news from everywhere prices in, not the country.
+def test_the_us_dollar_is_not_the_us() -> None:
+    assert countries(None, "The firm paid US$50 million for the Indian startup.") == ["IN"]
+    assert countries(None, "Onex will buy York Risk Services for US $1.33 billion.") == []
+    assert countries(None, "Exporters are paid in US dollars.") == []
+    assert countries(None, "US sanctions on Iran widened.") == ["US", "IR"]
+    assert countries(None, "The deal, worth US$5m, was signed in Texas") == ["US"]  # by Texas
+
+
+# England and Alberta are strong names (a nation of the UK, a province of 4.6 million), not
+# the surname and the given name the census lists also hold; Ontario is the province unless
+# the story is in California.
+def test_england_alberta_and_ontario() -> None:
+    assert countries(None, "Frank Lampard is in Roy Hodgson's England World Cup squad") == ["GB"]
+    assert countries(None, "Justin Trudeau tries to shake off father's ghost in Alberta") == ["CA"]
+    assert countries(None, "Rabbit colony munches its way through northern Ontario") == ["CA"]
+    assert countries(None, "Police in Ontario, California said a man was held") == ["US"]
+    assert countries(None, "Police in Ontario said a man from Rancho Cucamonga") == ["US"]
+
+
+# Towns far better known as a person, a paper or a firm are places only beside their country;
+# parts of a country that no ISO code names still tie the story to it.
+def test_towns_better_known_as_something_else() -> None:
+    assert countries(None, "Nigel Farage is certain Ukip will send MPs to Westminster") == ["GB"]
+    assert countries(None, "Nigel, a town east of Johannesburg in Gauteng, flooded") == ["ZA"]
+    assert countries(None, "Metro to shutter free print newspapers") == []
+    assert countries(None, "Toyota will recall 6.39 million vehicles world-wide.") == []
+    assert countries(None, "Holy moly. And I HATE Bono.") == []
+    assert countries(None, "I'm at Hester Residence (Kingswinford, West Midlands)") == ["GB"]
+    assert countries(None, "Zimbabwe's Midlands province") == ["ZW"]
+    assert countries(None, "A study in the New England Journal of Medicine found") == ["US"]

@@ -261,7 +261,34 @@ def build() -> Gazetteer:
     _add_subdivisions(gaz, ctx)
     _add_cities(gaz, ctx)
     gaz.finish()
+    _allow_lowercase_countries(gaz, ctx)
     return gaz
+
+
+def _allow_lowercase_countries(gaz: Gazetteer, ctx: dict[str, Any]) -> None:
+    """Country names social posts write in lowercase: one word of four letters or more that no
+    word list or name list has and no ambiguity rule covers ("japan", not "china", "turkey",
+    "chad", "chile"), names of two words that neither "of", "the", "and" nor "island" joins
+    ("south africa", "new zealand"), and the codes in ``lowercase_country_codes`` ("uk")."""
+    stoplist = set(sources.read_lines("name_stoplist.tsv"))
+    extra = {key(w) for w in _str_list(ctx, "not_lowercase_countries")}
+    joiners = {"of", "the", "and", "island", "islands"}
+    allowed: set[tuple[str, ...]] = {(key(w),) for w in _str_list(ctx, "lowercase_country_codes")}
+    for aliases in (*gaz.index.values(), *gaz.index2.values()):
+        for alias in aliases:
+            keys = alias.keys
+            if not all(k.isascii() and k.isalpha() for k in keys) or keys in gaz.ambiguities:
+                continue
+            if {gaz.entries[e].kind for e in alias.entries} != {Kind.COUNTRY}:
+                continue
+            if len(keys) == 1:
+                ok = len(keys[0]) >= 4 and keys[0] not in stoplist and keys[0] not in extra
+            else:
+                ok = len(keys) == 2 and not joiners & set(keys)
+            if ok:
+                allowed.add(keys)
+    gaz.lowercase_names = frozenset(allowed)
+    gaz.lowercase_country_firsts = gaz.lowercase_firsts | {k[0] for k in allowed}
 
 
 @cache

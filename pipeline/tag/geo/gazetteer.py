@@ -117,6 +117,11 @@ class Gazetteer:
     lowercase_firsts: frozenset[str] = frozenset()
     """First keys of the names that may start with a lowercase word (Arabic script, "al-"): a
     lowercase word with any other key cannot start a name, so matching skips it at once."""
+    lowercase_names: frozenset[tuple[str, ...]] = frozenset()
+    """Country names that match written all in lowercase ("moving to japan", "russia & ukraine"):
+    social posts write them so, and none is also a word or a person's name."""
+    lowercase_country_firsts: frozenset[str] = frozenset()
+    """``lowercase_firsts`` and the first keys of ``lowercase_names``."""
     _seen: dict[tuple[tuple[str, ...], tuple[int, ...]], Alias] = field(default_factory=dict)
     _keys_of: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = field(default_factory=dict)
     _cases: dict[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)

@@ -60,12 +60,19 @@ def _case_ok(tok: Token, rule: int, single: bool) -> bool:
 
 
 def find_mentions(
-    gaz: Gazetteer, tokens: Tokens, keys: list[str], zone_ends: tuple[int, int]
+    gaz: Gazetteer,
+    tokens: Tokens,
+    keys: list[str],
+    zone_ends: tuple[int, int],
+    *,
+    lowercase: bool = True,
 ) -> list[Mention]:
     mentions: list[Mention] = []
     n = len(tokens)
     joins, words = tokens.joins, tokens.words
-    index, index2, lowercase_firsts = gaz.index, gaz.index2, gaz.lowercase_firsts
+    index, index2 = gaz.index, gaz.index2
+    lowercase_names = gaz.lowercase_names if lowercase else frozenset()
+    lowercase_firsts = gaz.lowercase_country_firsts if lowercase else gaz.lowercase_firsts
     # Most words start no name: one set test each, in bulk, leaves the few to look at. Words
     # outside ASCII stay in (an Arabic-script word may match as one of its variants).
     firsts = gaz.name_firsts
@@ -109,7 +116,8 @@ def find_mentions(
                 size = len(alias.keys)
                 if size < best_len or i + size > n:
                     continue
-                if not _tail_ok(tokens, keys, i, alias.keys, alias.case):
+                lower_ok = alias.keys in lowercase_names and _free_word(tokens, keys, i, gaz)
+                if not _tail_ok(tokens, keys, i, alias.keys, alias.case, lower_ok):
                     continue
                 if size > best_len:
                     best_len, best_keys, best_entries = size, alias.keys, list(alias.entries)
@@ -125,8 +133,26 @@ def find_mentions(
     return mentions
 
 
+_URL_MARKS = ("/", ".", "@", "_", "=", "?", "-", "&")
+
+
+def _free_word(tokens: Tokens, keys: list[str], i: int, gaz: Gazetteer) -> bool:
+    """Whether a lowercase word stands as a word of the post: not in a link or an address
+    ("reddit.com/r/canada/"), and not the second word of a longer name ("new mexico")."""
+    before = tokens.gaps[i - 1] if i else tokens.lead
+    after = tokens.gaps[i] if i < len(tokens.gaps) else ""
+    if before.endswith(_URL_MARKS) or after.startswith(_URL_MARKS[:5]):
+        return False
+    return not (i and tokens.joins[i - 1] and (keys[i - 1], keys[i]) in gaz.index2)
+
+
 def _tail_ok(
-    tokens: Tokens, keys: list[str], i: int, alias_keys: tuple[str, ...], case: tuple[int, ...]
+    tokens: Tokens,
+    keys: list[str],
+    i: int,
+    alias_keys: tuple[str, ...],
+    case: tuple[int, ...],
+    lower_ok: bool = False,
 ) -> bool:
     single = len(alias_keys) == 1
     if single and tokens.hashtag(i):
@@ -134,6 +160,8 @@ def _tail_ok(
     for j in range(len(alias_keys)):
         if j > 1 and (keys[i + j] != alias_keys[j] or not tokens.joins[i + j - 1]):
             return False
+        if lower_ok and tokens.words[i + j].islower():
+            continue  # "moving to japan": a country name written in lowercase
         if not _case_ok(tokens[i + j], case[j], single):
             return False
     return True

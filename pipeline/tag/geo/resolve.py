@@ -87,6 +87,21 @@ def _names_something(tokens: Tokens, m: Mention, entries: list[Entry]) -> bool:
     return False
 
 
+_CURRENCY_WORDS = frozenset({"dollar", "dollars", "cent", "cents"})
+
+
+def _names_currency(tokens: Tokens, m: Mention) -> bool:
+    """The currency, not the country: "US$50 million", "US $1.3 billion", "in US dollars",
+    which news from everywhere prices in. Only the bare code: "the United States' dollar
+    policy" and "Washington" still name the US."""
+    if m.end - m.start != 1 or tokens.keys[m.start] != "us" or tokens.words[m.start] != "US":
+        return False
+    gap = tokens.gaps[m.start] if m.start < len(tokens.gaps) else ""
+    if gap.lstrip().startswith("$"):
+        return True
+    return m.end < len(tokens) and tokens.joins[m.start] and tokens.keys[m.end] in _CURRENCY_WORDS
+
+
 def _word_like(tokens: Tokens, m: Mention) -> bool:
     """A Russian form of a place that is mostly a personal name, or a common word opening a
     sentence (where it has a capital anyway): weak here."""
@@ -156,7 +171,7 @@ def resolve(
             continue
         if m.keys in person_keys or (m.keys in spread_keys and not m.venue):
             continue
-        if _names_something(tokens, m, entries):
+        if _names_something(tokens, m, entries) or _names_currency(tokens, m):
             continue
         live.append(m)
     word_like = {i for i, m in enumerate(live) if not m.keys[0].isascii() and _word_like(tokens, m)}

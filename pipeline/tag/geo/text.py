@@ -167,7 +167,9 @@ class Tokens(Sequence[Token]):
         if made is None:
             word = self.words[index]  # IndexError past the end, as a list
             upper = word[0].isupper()
-            caps = upper and len(word) > 1 and word.replace(".", "").isupper()
+            bare = word[:-2] if word[-2:-1] in _APOSTROPHES and word[-1:] == "s" else word
+            # "UK's" is "UK" in capitals, as "Iran's" is "Iran": the possessive is no letter
+            caps = upper and len(bare) > 1 and bare.replace(".", "").isupper()
             made = Token(word, self.keys[index], self.starts[index], self.ends[index], upper,
                          caps, self.joins[index])  # fmt: skip
             self._made[index] = made
