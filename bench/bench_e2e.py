@@ -61,6 +61,7 @@ from e2e_support import (  # noqa: E402
     Roles,
     SearchableWatch,
     es_counters,
+    jit_cpu,
     jvm_pids,
     tree_cpu,
 )
@@ -171,6 +172,7 @@ class Round:
             for i in range(len(self.pages)):
                 self.publish(i)
             jvm_idle = idle_jvm_rate()
+            jit0 = {name: jit_cpu(pid) for name, pid in jvm_pids().items()}
             jvm0 = jvm_cpu()
             es0 = es_counters(self.settings)
             roles = self.start_roles(interval=60)
@@ -181,6 +183,7 @@ class Round:
             finally:
                 roles.stop()
             jvm = {k: v - jvm0.get(k, 0.0) for k, v in jvm_cpu().items()}
+            jit = {k: jit_cpu(pid) - jit0.get(k, 0.0) for k, pid in jvm_pids().items()}
             es = {k: v - es0.get(k, 0.0) for k, v in es_counters(self.settings).items()}
             docs = acc.documents(tries=5)
             acc.close()
@@ -209,6 +212,7 @@ class Round:
                 k: max(v - jvm_idle.get(k, 0.0) * waited["wall_s"], 0.0) / max(stories, 1)
                 for k, v in jvm.items()
             },
+            "jvm_jit_s_per_story": {k: v / max(stories, 1) for k, v in jit.items()},
             "freshness_s": percentiles([d["freshness_s"] for d in docs]),
             "to_processed_s": percentiles([d["to_processed_s"] for d in docs]),
             "to_indexed_s": percentiles([d["to_indexed_s"] for d in docs]),
@@ -345,15 +349,22 @@ def report(result: dict[str, Any]) -> None:
     burst = [r for r in result["rounds"] if r["load"] == "burst"]
     for name in sorted({k for r in burst for k in r["cpu_s_per_story"]}):
         row(f"  of which {name}", lambda r, n=name: _ms(r["cpu_s_per_story"], n), "{:.0f}")
+    def jit(r: dict[str, Any], name: str | None = None) -> float:
+        return _ms(r.get("jvm_jit_s_per_story", {"-": float("nan")}), name)
+
     for jvm in ("kafka", "elasticsearch"):
         label = f"CPU ms/story, {jvm} JVM (less its idle rate)"
         row(label, lambda r, j=jvm: _ms(r["jvm_net_cpu_s_per_story"], j), "{:.0f}")
+        row("  of which its JIT compiler threads (start-up: fall as the JVM warms)",
+            lambda r, j=jvm: jit(r, j), "{:.0f}")  # fmt: skip
     for name in ("bulk_shard_requests", "search_shard_queries", "refreshes", "merges"):
         row(f"  Elasticsearch {name.replace('_', ' ')} per story",
             lambda r, n=name: r.get("es_requests_per_story", {}).get(n, float("nan")),
             "{:.2f}")  # fmt: skip
     same("CPU ms/page, trafilatura alone", list(traf_cpu.values()), "{:.1f}")
     row("all CPU / trafilatura's (goal ≤ 2.5)", lambda r: all_cpu(r) / traf_cpu[r["round"]])
+    row("  the same without the JVMs' JIT compilation",
+        lambda r: (all_cpu(r) - jit(r)) / traf_cpu[r["round"]])  # fmt: skip
     for q in ("p50", "p90", "p99"):
         row(f"freshness {q}, burst, s", lambda r, q=q: r["freshness_s"][q], "{:.2f}")
     if any(r["load"] == "steady" for r in result["rounds"]):

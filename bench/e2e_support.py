@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -67,6 +68,26 @@ def jvm_pids() -> dict[str, int]:
     stack = Stack(Settings())
     pids = {"kafka": stack.kafka.process.pid(), "elasticsearch": stack.elasticsearch.process.pid()}
     return {name: pid for name, pid in pids.items() if pid is not None}
+
+
+_THREAD_CPU = re.compile(r'^"([^"]+)".*?cpu=([\d.]+)ms', re.MULTILINE)
+
+
+def jit_cpu(pid: int) -> float:
+    """CPU seconds the JVM's JIT compiler threads have used (``jcmd <pid> Thread.print``, with
+    the JDK that runs it), or NaN when jcmd cannot attach. On a JVM started for the benchmark
+    the JIT compiles for half an hour or more of this load: a start-up cost, not a story's."""
+    jcmd = Path(os.readlink(f"/proc/{pid}/exe")).with_name("jcmd")
+    try:
+        out = subprocess.run(
+            [str(jcmd), str(pid), "Thread.print"], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return float("nan")
+    threads = _THREAD_CPU.findall(out)
+    if not threads:
+        return float("nan")
+    return sum(float(ms) for name, ms in threads if "CompilerThread" in name) / 1000
 
 
 ES_COUNTERS = {
