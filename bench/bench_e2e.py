@@ -349,6 +349,7 @@ def report(result: dict[str, Any]) -> None:
     burst = [r for r in result["rounds"] if r["load"] == "burst"]
     for name in sorted({k for r in burst for k in r["cpu_s_per_story"]}):
         row(f"  of which {name}", lambda r, n=name: _ms(r["cpu_s_per_story"], n), "{:.0f}")
+
     def jit(r: dict[str, Any], name: str | None = None) -> float:
         return _ms(r.get("jvm_jit_s_per_story", {"-": float("nan")}), name)
 
