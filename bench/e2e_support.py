@@ -73,21 +73,33 @@ def jvm_pids() -> dict[str, int]:
 _THREAD_CPU = re.compile(r'^"([^"]+)".*?cpu=([\d.]+)ms', re.MULTILINE)
 
 
-def jit_cpu(pid: int) -> float:
-    """CPU seconds the JVM's JIT compiler threads have used (``jcmd <pid> Thread.print``, with
-    the JDK that runs it), or NaN when jcmd cannot attach. On a JVM started for the benchmark
-    the JIT compiles for half an hour or more of this load: a start-up cost, not a story's."""
-    jcmd = Path(os.readlink(f"/proc/{pid}/exe")).with_name("jcmd")
-    try:
-        out = subprocess.run(
-            [str(jcmd), str(pid), "Thread.print"], capture_output=True, text=True, timeout=30
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return float("nan")
-    threads = _THREAD_CPU.findall(out)
-    if not threads:
-        return float("nan")
-    return sum(float(ms) for name, ms in threads if "CompilerThread" in name) / 1000
+def jit_cpu(root: int) -> float:
+    """CPU seconds the JIT compiler threads of the JVMs in ``root``'s process tree have used
+    (``jcmd <pid> Thread.print``, with the JDK that runs each), or NaN when jcmd cannot attach.
+    The tree, because Elasticsearch's launcher is a JVM that starts the server's. On a JVM
+    started for the benchmark the JIT compiles for half an hour or more of this load: a
+    start-up cost, not a story's."""
+    total, todo, seen = 0.0, [root], False
+    while todo:
+        pid = todo.pop()
+        todo.extend(_children(pid))
+        try:
+            exe = Path(os.readlink(f"/proc/{pid}/exe"))
+        except OSError:
+            continue
+        if exe.name != "java":
+            continue
+        try:
+            out = subprocess.run(
+                [str(exe.with_name("jcmd")), str(pid), "Thread.print"],
+                capture_output=True, text=True, timeout=30,
+            ).stdout  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            continue
+        threads = _THREAD_CPU.findall(out)
+        seen = seen or bool(threads)
+        total += sum(float(ms) for name, ms in threads if "CompilerThread" in name) / 1000
+    return total if seen else float("nan")
 
 
 ES_COUNTERS = {
