@@ -93,8 +93,19 @@ class Indexer:
     def stop(self) -> None:
         self._stop.set()
 
+    def _create_current_index(self) -> None:
+        try:
+            if created := self.writer.create_current_index():
+                log.info("created %s ahead of its first story", created)
+        except Exception as exc:  # a head start only: the first bulk creates it otherwise
+            log.warning("could not create this year's index ahead of its first story: %s", exc)
+
     def run(self) -> None:
         s = self.settings
+        # this year's index, while the first stories are still being fetched and extracted
+        threading.Thread(
+            target=self._create_current_index, name="indexer-index", daemon=True
+        ).start()
         consumer = KafkaConsumer(
             s.topic_articles,
             **kafka_client_config(s),

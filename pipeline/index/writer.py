@@ -270,6 +270,33 @@ class Writer:
         )
         self.client.indices.put_index_template(name=f"{s.index_prefix}-articles", **body)
 
+    def create_current_index(self, now: datetime | None = None) -> str | None:
+        """Create this year's index ahead of its first story, through the template (idempotent;
+        returns its name when this call created it).
+
+        A bulk into a missing index creates it first, which on a node just started takes a
+        second or more (the master creates indices one at a time), all of it on the first
+        story's way to being searchable. The indexer calls this in the background at start.
+        Nothing when a monthly index of the layout before covers this month (it gets the
+        writes) or when Elasticsearch refuses (the first bulk then creates it, as before).
+        """
+        when = now or datetime.now(UTC)
+        name = index_at(self.settings.index_prefix, when, self.legacy_indices())
+        if name != yearly_index(self.settings.index_prefix, when):
+            return None
+        try:
+            if self.client.indices.exists(index=name):
+                return None
+            self.client.indices.create(index=name)
+        except ApiError as exc:
+            if "resource_already_exists" not in str(exc):
+                log.warning("could not create %s ahead of its first story: %s", name, _reason(exc))
+            return None
+        except TransportError as exc:
+            log.warning("could not create %s ahead of its first story: %s", name, exc)
+            return None
+        return name
+
     def bulk(self, articles: list[Article]) -> BulkOutcome:
         return self.send(self.prepare(articles))
 

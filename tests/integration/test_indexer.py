@@ -297,3 +297,24 @@ def test_elasticsearch_down_for_30s_loses_and_duplicates_nothing(
     es.indices.refresh(index=settings.index_alias)
     hits = es.search(index=settings.index_alias, size=200, version=True)["hits"]["hits"]
     assert sorted(int(h["_id"].split("-")[1]) for h in hits) == list(range(100))
+
+
+def test_this_years_index_is_made_before_its_first_story(namespace: dict[str, str]) -> None:
+    """The indexer creates this year's index at start (on a node just started, creating it in
+    the first bulk took a second or more of the first story's way); through the template,
+    so it carries the alias; once, and not where a monthly index of the old layout covers
+    the month."""
+    settings = _settings(namespace)
+    Writer(settings).setup()
+    es = Elasticsearch(settings.elasticsearch_url)
+    name = f"{settings.index_prefix}-{datetime.now(UTC):%Y}"
+    indexer = _run_indexer_until(settings, lambda _: bool(es.indices.exists(index=name)), 30)
+    assert indexer.indexed == 0
+    assert es.indices.exists(index=name)
+    assert settings.index_alias in es.indices.get_alias(index=name).body[name]["aliases"]
+    assert Writer(settings).create_current_index() is None  # there already
+    june = datetime(2031, 6, 15, tzinfo=UTC)
+    assert Writer(settings).create_current_index(june) == f"{settings.index_prefix}-2031"
+    es.indices.create(index=f"{settings.index_prefix}-2032.06")  # the layout before
+    assert Writer(settings).create_current_index(june.replace(year=2032)) is None
+    assert not es.indices.exists(index=f"{settings.index_prefix}-2032")
