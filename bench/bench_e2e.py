@@ -194,6 +194,18 @@ class Round:
         stories = len(docs)
         elapsed = waited["last_s"]
         last_indexed = max((d["indexed_at"] for d in docs if d["indexed_at"]), default=None)
+        timed = [d for d in docs if d["indexed_at"] and d["fetched_at"]]
+        first = min(timed, key=lambda d: d["indexed_at"], default=None)
+        legs = {}
+        if first is not None:  # where the first story's time went, from newswire's start
+            t0, fetched, indexed = roles.started_wall, first["fetched_at"], first["indexed_at"]
+            processed = fetched + (first["to_processed_s"] or 0.0)
+            legs = {
+                "start to fetched": fetched - t0,
+                "fetched to extracted": processed - fetched,
+                "extracted to indexed": indexed - processed,
+                "indexed to found": waited["first_s"] - (indexed - t0),
+            }
         return {
             "mode": self.mode,
             "load": "burst",
@@ -203,6 +215,7 @@ class Round:
             "unaccounted": waited["unaccounted"],
             "stories_per_s": stories / elapsed if elapsed else 0.0,
             "first_story_s": waited["first_s"],
+            "first_story_legs_s": legs,
             "last_story_s": elapsed,
             # the last story's wait for a refresh (to within the accounting's 0.2 s polls)
             "tail_s": roles.started_wall + elapsed - last_indexed if last_indexed else float("nan"),
@@ -344,6 +357,11 @@ def report(result: dict[str, Any]) -> None:
     row("ratio to trafilatura alone (goal ≥ 0.75)",
         lambda r: r["stories_per_s"] / traf_rate[r["round"]])  # fmt: skip
     row("first story searchable, s (goal ≤ 5)", lambda r: r["first_story_s"], "{:.1f}")
+    for leg in ("start to fetched", "fetched to extracted", "extracted to indexed",
+                "indexed to found"):  # fmt: skip
+        row(f"  of which {leg}, s",
+            lambda r, g=leg: r.get("first_story_legs_s", {}).get(g, float("nan")),
+            "{:.1f}")  # fmt: skip
     row("last story indexed to searchable, s", lambda r: r.get("tail_s", float("nan")), "{:.1f}")
     row("CPU ms/story, newswire processes", lambda r: _ms(r["cpu_s_per_story"]), "{:.0f}")
     burst = [r for r in result["rounds"] if r["load"] == "burst"]

@@ -252,6 +252,8 @@ class Accounting:
                 "to_indexed_s": _seconds(src, "processed_at", "indexed_at"),
                 "indexed_at": (_when(src["indexed_at"]).timestamp()
                                if src.get("indexed_at") else None),
+                "fetched_at": (_when(src["fetched_at"]).timestamp()
+                               if src.get("fetched_at") else None),
             })  # fmt: skip
         return out
 
