@@ -290,7 +290,9 @@ def test_country_names_in_lowercase() -> None:
     assert countries(None, "they came to the uk this year") == ["GB"]
     assert countries(None, "summer in new zealand, no joke") == ["NZ"]
     assert countries(None, "hello from abq new mexico!") == []  # the US state, not Mexico
+    assert countries(None, "i moved to japan. it was great") == ["JP"]  # a sentence's end
     assert countries(None, "see https://www.reddit.com/r/canada/comments/5oj") == []
+    assert countries(None, "visit canada.ca for more") == []
     assert countries(None, "the fine china and the turkey dinner") == []
     assert countries(None, "a bowl of green chile stew") == []
     assert countries(None, "join us too") == []

@@ -138,10 +138,11 @@ _URL_MARKS = ("/", ".", "@", "_", "=", "?", "-", "&")
 
 def _free_word(tokens: Tokens, keys: list[str], i: int, gaz: Gazetteer) -> bool:
     """Whether a lowercase word stands as a word of the post: not in a link or an address
-    ("reddit.com/r/canada/"), and not the second word of a longer name ("new mexico")."""
+    ("reddit.com/r/canada/", "canada.ca"), and not the second word of a longer name ("new
+    mexico"). A full stop and a space after it end a sentence ("moved to japan. it was")."""
     before = tokens.gaps[i - 1] if i else tokens.lead
     after = tokens.gaps[i] if i < len(tokens.gaps) else ""
-    if before.endswith(_URL_MARKS) or after.startswith(_URL_MARKS[:5]):
+    if before.endswith(_URL_MARKS) or after == "." or after.startswith(("/", "@", "_", "=")):
         return False
     return not (i and tokens.joins[i - 1] and (keys[i - 1], keys[i]) in gaz.index2)
 
