@@ -247,7 +247,10 @@ def test_indiana_is_not_india() -> None:
 
 
 def test_a_place_as_a_surname() -> None:
-    assert countries(None, "George Washington crossed the Delaware.") == []
+    assert countries(None, "George Washington crossed the river.") == []
+    # the Delaware is read as the state (the river's country all the same); Washington not
+    tags = tag_regions(None, "George Washington crossed the Delaware.")
+    assert [p.name for p in tags.places] == ["Delaware"]
 
 
 def test_language_names_are_not_countries() -> None:
@@ -336,3 +339,18 @@ def test_towns_better_known_as_something_else() -> None:
     assert countries(None, "I'm at Hester Residence (Kingswinford, West Midlands)") == ["GB"]
     assert countries(None, "Zimbabwe's Midlands province") == ["ZW"]
     assert countries(None, "A study in the New England Journal of Medicine found") == ["US"]
+
+
+# A town read over a strong province of its own name is as strong as the province ("Ramallah",
+# "Marib"); towns that war made known, regions without an ISO code of their own ("Darfur",
+# "Puntland", "Nagorno-Karabakh") and English names ISO lacks ("Tigray", "Daraa") tag their
+# country without it being named.
+def test_places_in_the_news_without_their_country() -> None:
+    for place, code in [
+        ("Ramallah", "PS"), ("Marib", "YE"), ("Kherson", "UA"), ("Bakhmut", "UA"),
+        ("Avdiivka", "UA"), ("Sinjar", "IQ"), ("Timbuktu", "ML"), ("Natanz", "IR"),
+        ("Tigray", "ET"), ("Daraa", "SY"), ("Darfur", "SD"), ("Puntland", "SO"),
+        ("Nagorno-Karabakh", "AZ"), ("Stepanakert", "AZ"),
+    ]:  # fmt: skip
+        assert countries(None, f"Fighting was reported in {place} on Monday.") == [code], place
+    assert countries(None, "Kabul province") == ["AF"]  # the province itself still

@@ -362,21 +362,27 @@ def _speaker(
 def _prefer_city_or_subdivision(
     gaz: Gazetteer, m: Mention, prev: Token | None, nxt: Token | None
 ) -> None:
-    """Same country, same name: "Kabul" is the city, "Kabul province" the province."""
+    """Same country, same name: "Kabul" is the city, "Kabul province" the province. But a
+    strong province is not given up for a small town of its name (one that counts only beside
+    other evidence): "Ramallah", "Marib", "Delaware" alone are the governorate or the state,
+    not a town that needs its country named too (Delaware, Ohio)."""
     kinds = {gaz.entries[e].kind for e in m.entries}
     if Kind.SUBDIVISION not in kinds or not kinds & TOWN_KINDS:
         return
     region_word = (prev is not None and prev.key in gaz.subdivision_before) or (
         nxt is not None and nxt.key in gaz.subdivision_after
     )
-    city_countries = {
-        gaz.entries[e].country for e in m.entries if gaz.entries[e].kind is not Kind.SUBDIVISION
-    }
+    entries = [gaz.entries[e] for e in m.entries]
+    city_countries = {e.country for e in entries if e.kind is not Kind.SUBDIVISION}
+    strong_towns = {e.country for e in entries if e.kind is not Kind.SUBDIVISION and not e.weak}
+    strong_subs = {e.country for e in entries if e.kind is Kind.SUBDIVISION and not e.weak}
     keep = []
-    for e in m.entries:
-        entry = gaz.entries[e]
+    for e, entry in zip(m.entries, entries, strict=True):
         is_sub = entry.kind is Kind.SUBDIVISION
-        if entry.country in city_countries and is_sub != region_word:
+        town_wins = not region_word and (
+            entry.country in strong_towns or entry.country not in strong_subs
+        )
+        if entry.country in city_countries and is_sub == town_wins:
             continue
         keep.append(e)
     m.entries = keep
