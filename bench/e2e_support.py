@@ -39,12 +39,9 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(rest[1]), (utime + stime + cutime + cstime) / TICK
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds of ``root``, its live descendants and every child any of them reaped.
-
-    A live child is counted by itself and a reaped one in its parent's ``cutime``, so
-    nothing is counted twice; read it before the processes end.
-    """
+def _tree(root: int) -> dict[int, float]:
+    """``root`` and its live descendants, each with its CPU seconds (its own and its reaped
+    children's), from one pass over ``/proc``."""
     table: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit() and (st := _stat(int(entry))) is not None:
@@ -52,13 +49,22 @@ def tree_cpu(root: int) -> float:
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
+    tree, todo = {}, [root]
     while todo:
         pid = todo.pop()
         if pid in table:
-            total += table[pid][1]
+            tree[pid] = table[pid][1]
             todo.extend(children.get(pid, ()))
-    return total
+    return tree
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of ``root``, its live descendants and every child any of them reaped.
+
+    A live child is counted by itself and a reaped one in its parent's ``cutime``, so
+    nothing is counted twice; read it before the processes end.
+    """
+    return sum(_tree(root).values())
 
 
 def jvm_pids() -> dict[str, int]:
@@ -79,10 +85,8 @@ def jit_cpu(root: int) -> float:
     The tree, because Elasticsearch's launcher is a JVM that starts the server's. On a JVM
     started for the benchmark the JIT compiles for half an hour or more of this load: a
     start-up cost, not a story's."""
-    total, todo, seen = 0.0, [root], False
-    while todo:
-        pid = todo.pop()
-        todo.extend(_children(pid))
+    total, seen = 0.0, False
+    for pid in _tree(root):
         try:
             exe = Path(os.readlink(f"/proc/{pid}/exe"))
         except OSError:

@@ -285,10 +285,8 @@ class Writer:
         if name != yearly_index(self.settings.index_prefix, when):
             return None
         try:
-            if self.client.indices.exists(index=name):
-                return None
             self.client.indices.create(index=name)
-        except ApiError as exc:
+        except ApiError as exc:  # "resource_already_exists": another start, or the first bulk
             if "resource_already_exists" not in str(exc):
                 log.warning("could not create %s ahead of its first story: %s", name, _reason(exc))
             return None

@@ -50,6 +50,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,12 +99,11 @@ class Score:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def phrases(path: Path, tags: tuple[str, ...] = ALL_TAGS) -> list[str]:
-    """Named place phrases with these tags in one annotation file, in order."""
+def bio_phrases(tagged: Iterable[tuple[str, str]], tags: Collection[str]) -> list[list[str]]:
+    """The tokens of each phrase with one of these tags (IOB2: ``B-TAG``, then ``I-TAG``)."""
     out: list[list[str]] = []
     inside = False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        token, _, tag = line.partition("\t")
+    for token, tag in tagged:
         if tag.startswith("B-") and tag[2:] in tags:
             out.append([token])
             inside = True
@@ -111,7 +111,14 @@ def phrases(path: Path, tags: tuple[str, ...] = ALL_TAGS) -> list[str]:
             out[-1].append(token)
         else:
             inside = False
-    return [" ".join(p) for p in out if p[0][:1].isupper()]
+    return out
+
+
+def phrases(path: Path, tags: tuple[str, ...] = ALL_TAGS) -> list[str]:
+    """Named place phrases with these tags in one annotation file, in order."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tagged = ((token, tag) for token, _, tag in (line.partition("\t") for line in lines))
+    return [" ".join(p) for p in bio_phrases(tagged, tags) if p[0][:1].isupper()]
 
 
 def phrase_countries(phrase: str) -> set[str]:
@@ -223,17 +230,7 @@ def post_text(post: list[tuple[str, str]]) -> str:
 
 def post_places(post: list[tuple[str, str]], label: str) -> list[str]:
     """The hand-tagged place phrases of a post, whatever their case (posts lower-case names)."""
-    out: list[list[str]] = []
-    inside = False
-    for token, tag in post:
-        if tag == f"B-{label}":
-            out.append([token.lstrip("#@")])
-            inside = True
-        elif tag == f"I-{label}" and inside:
-            out[-1].append(token)
-        else:
-            inside = False
-    return [" ".join(p) for p in out]
+    return [" ".join([p[0].lstrip("#@"), *p[1:]]) for p in bio_phrases(post, (label,))]
 
 
 def score_posts(data: Path, folder: str, files: tuple[str, ...], label: str) -> dict[str, Score]:
